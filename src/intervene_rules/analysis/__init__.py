@@ -1,0 +1,1 @@
+"""Exact analysis over the whole discrete input space: invariants and enumeration."""

@@ -1,0 +1,1 @@
+"""Evaluators over the rule IR, the decision table, and the one merge that builds decisions."""

@@ -1,0 +1,165 @@
+"""Value classes: the partition of each input field that the rules can tell apart.
+
+Every test in the program (and the built-in derivations) is constant on each class, so a
+decision depends only on the tuple of classes of a situation. That makes two things exact:
+a table from class key to decision (fast evaluation), and the enumeration of the whole
+discrete input space (analysis, invariants), where numbers and the misconduct set are
+reduced to their classes instead of being sampled.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from intervene_rules.ruleset.fields import FIELDS
+from intervene_rules.ruleset.ir import AllOf, AnyOf, Cond, Program, Test
+from intervene_rules.situation import Situation
+from intervene_rules.vocabulary import (
+    ForceType,
+    Misconduct,
+    PriorIntervention,
+    Rank,
+    Resistance,
+    relation,
+)
+
+
+def tests_of(cond: Cond) -> Iterator[Test]:
+    """Every test in a condition tree."""
+    if isinstance(cond, Test):
+        yield cond
+    else:
+        for item in cond.items:
+            yield from tests_of(item)
+
+
+@dataclass(frozen=True)
+class ValueClasses:
+    """The partition of every field, derived from one program."""
+
+    thresholds: tuple[float, ...]
+    misconduct_bits: dict[Misconduct, int]
+    misconduct_blocks: tuple[tuple[Misconduct, ...], ...]
+    rank_pairs: tuple[tuple[Rank, Rank], ...]
+
+    @classmethod
+    def of(cls, program: Program) -> ValueClasses:
+        """Collect the thresholds, misconduct blocks and rank-pair classes `program` needs."""
+        tests = [t for r in program.rules for t in tests_of(r.when)]
+        thresholds = {
+            float(t.value) for t in tests if t.field == "force.duration_s" and t.value is not None
+        }
+        if program.opportunity.min_duration_s is not None:
+            thresholds.add(float(program.opportunity.min_duration_s))
+        # misconduct: items with the same membership signature are interchangeable
+        sets = [frozenset(t.value) for t in tests if t.field == "misconduct" and t.op != "empty"]
+        signature: dict[Misconduct, tuple[bool, ...]] = {
+            m: tuple(m in s for s in sets) for m in Misconduct
+        }
+        blocks: dict[tuple[bool, ...], list[Misconduct]] = {}
+        for m in Misconduct:
+            blocks.setdefault(signature[m], []).append(m)
+        block_list = tuple(tuple(b) for b in blocks.values())
+        bits = {m: 1 << i for i, b in enumerate(block_list) for m in b}
+        # rank pairs: relation plus the outcome of every direct test on either rank
+        from intervene_rules.engine.native import compile_cond
+
+        rank_tests = [
+            compile_cond(t) for t in tests if t.field in ("actor.rank", "observer.rank")
+        ]
+        seen: dict[tuple[Any, ...], tuple[Rank, Rank]] = {}
+        for actor, observer in itertools.product(Rank, Rank):
+            row = {"actor.rank": actor, "observer.rank": observer}
+            sig = (relation(observer, actor), *(p(row) for p in rank_tests))
+            seen.setdefault(sig, (actor, observer))
+        return cls(tuple(sorted(thresholds)), bits, block_list, tuple(seen.values()))
+
+    # --- keys ---------------------------------------------------------------------------
+
+    def duration_class(self, x: float | None) -> int:
+        """-1 for unknown; 2i+1 for exactly threshold i; 2i for the interval below it."""
+        if x is None:
+            return -1
+        t = self.thresholds
+        i = bisect.bisect_left(t, x)
+        return 2 * i + 1 if i < len(t) and t[i] == x else 2 * i
+
+    def misconduct_class(self, items: tuple[Misconduct, ...]) -> int:
+        """Bit mask of the blocks touched."""
+        mask = 0
+        bits = self.misconduct_bits
+        for m in items:
+            mask |= bits[m]
+        return mask
+
+    # --- enumeration ----------------------------------------------------------------------
+
+    def durations(self) -> list[float | None]:
+        """One representative per duration class (non-empty classes only)."""
+        t = self.thresholds
+        reps: list[float | None] = [None]
+        if not t:
+            return [None, 0.0]
+        if t[0] > 0:
+            reps.append(t[0] / 2)
+        for i, x in enumerate(t):
+            reps.append(x)
+            reps.append((x + t[i + 1]) / 2 if i + 1 < len(t) else x + 1.0)
+        return reps
+
+    def misconduct_sets(self) -> list[tuple[Misconduct, ...]]:
+        """One representative per misconduct class: one item from each block touched."""
+        out: list[tuple[Misconduct, ...]] = []
+        n = len(self.misconduct_blocks)
+        for mask in range(1 << n):
+            out.append(tuple(self.misconduct_blocks[i][0] for i in range(n) if mask >> i & 1))
+        return out
+
+    def size(self) -> int:
+        """Number of class points (situations) the enumeration visits."""
+        return (
+            len(self.rank_pairs)
+            * 3  # realistic_opportunity
+            * len(PriorIntervention)
+            * len(ForceType)
+            * 2  # still_needed
+            * len(self.durations())
+            * len(Resistance)
+            * 2
+            * 2  # restrained, medical_distress
+            * (1 << len(self.misconduct_blocks))
+        )
+
+    def situations(self) -> Iterator[Situation]:
+        """Every class point as a representative situation (the whole discrete space)."""
+        from intervene_rules.situation import Actor, Force, Observer, Subject
+
+        durations = self.durations()
+        msets = self.misconduct_sets()
+        for (actor, observer), opp, prior in itertools.product(
+            self.rank_pairs, (True, False, None), PriorIntervention
+        ):
+            a = Actor(rank=actor)
+            o = Observer(rank=observer, realistic_opportunity=opp, prior_intervention=prior)
+            for ftype, needed, dur in itertools.product(ForceType, (False, True), durations):
+                f = Force(type=ftype, still_needed=needed, duration_s=dur)
+                for res, restrained, distress in itertools.product(
+                    Resistance, (False, True), (False, True)
+                ):
+                    subj = Subject(resistance=res, restrained=restrained, medical_distress=distress)
+                    for ms in msets:
+                        yield Situation.model_construct(
+                            actor=a, observer=o, force=f, subject=subj, misconduct=ms
+                        )
+
+
+def all_fields_read(program: Program) -> set[str]:
+    """Names the program's rules read (for coverage and docs)."""
+    return {t.field for r in program.rules for t in tests_of(r.when) if t.field in FIELDS}
+
+
+__all__ = ["AllOf", "AnyOf", "ValueClasses", "all_fields_read", "tests_of"]

@@ -1,0 +1,104 @@
+"""Our exceptions, and the `Issue` record they carry.
+
+Issues are data; exceptions only carry them (as pydantic-core's `ErrorDetails` and Cedar's
+`ValidationResult`). The loader collects every issue of a file before raising once.
+
+    InterveneRulesError(Exception)
+    ├── RulesetError(InterveneRulesError, ValueError)      bad ruleset file(s); .issues
+    ├── EvaluationError(InterveneRulesError, RuntimeError)  an evaluator failed; .code
+    │   └── EvaluatorMismatchError                          native and durable disagree
+    └── BackendUnavailableError(InterveneRulesError, ImportError)
+
+A bad situation raises pydantic's own `ValidationError`, which names the field path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from intervene_rules.location import SourceLocation
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem found in a ruleset, with a stable `code` and advice in `help`."""
+
+    code: str
+    message: str
+    loc: SourceLocation
+    help: str = ""
+    severity: Severity = "error"
+    ctx: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        where = str(self.loc)
+        path = self.loc.dotted_path
+        text = f"{where}: {self.severity}[{self.code}]: {self.message}"
+        if path:
+            text += f" (at {path})"
+        if self.help:
+            text += f"\n  help: {self.help}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready form, as pydantic's `errors()` gives."""
+        return {
+            "code": self.code,
+            "message": self.message,
+            "severity": self.severity,
+            "file": self.loc.file,
+            "line": self.loc.line,
+            "column": self.loc.column,
+            "path": list(self.loc.path),
+            "help": self.help,
+        }
+
+
+def _sort_key(issue: Issue) -> tuple[str, int, int, str]:
+    return (issue.loc.file, issue.loc.line, issue.loc.column, issue.code)
+
+
+class InterveneRulesError(Exception):
+    """Base of every exception this library raises on purpose."""
+
+
+class RulesetError(InterveneRulesError, ValueError):
+    """A ruleset could not be loaded; `.issues` lists every problem found, sorted by location."""
+
+    def __init__(self, issues: Iterable[Issue]) -> None:
+        self.issues: tuple[Issue, ...] = tuple(sorted(issues, key=_sort_key))
+        errors = [i for i in self.issues if i.severity == "error"]
+        head = f"{len(errors)} error(s) in ruleset"
+        super().__init__(head + ":\n" + "\n".join(str(i) for i in self.issues))
+
+    def errors(self) -> list[dict[str, Any]]:
+        """Every issue as a dict (for JSON output)."""
+        return [i.to_dict() for i in self.issues]
+
+
+class EvaluationError(InterveneRulesError, RuntimeError):
+    """An evaluator failed to produce a decision. `code` is stable (`eval_*`)."""
+
+    def __init__(self, message: str, *, code: str = "eval_error") -> None:
+        self.code = code
+        super().__init__(f"[{code}] {message}")
+
+
+class EvaluatorMismatchError(EvaluationError):
+    """Two evaluators gave different decisions for one situation (always a bug)."""
+
+    def __init__(self, message: str, *, situation: Any = None, diffs: Sequence[str] = ()) -> None:
+        self.situation = situation
+        self.diffs = tuple(diffs)
+        super().__init__(message, code="eval_mismatch")
+
+
+class BackendUnavailableError(InterveneRulesError, ImportError):
+    """The requested evaluator backend cannot run in this interpreter."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)

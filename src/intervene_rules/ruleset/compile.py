@@ -1,0 +1,488 @@
+"""Stage 4 of loading: the merged layers become one `Program` (the IR), through named passes.
+
+Each pass is a pure function that reads the `_State` and appends `Issue`s (OPA's compiler
+stages): `lower` (conditions -> IR in negation normal form), `check_citations`,
+`check_conclusions` (what may be concluded and read at which stage), `order` (evaluation
+order: stage, then fact dependencies; cycles refused). `digest` hashes the meaning.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from intervene_rules.errors import Issue
+from intervene_rules.location import SourceLocation
+from intervene_rules.ruleset.fields import (
+    FACT_PREFIX,
+    FIELDS,
+    OPS_BY_KIND,
+    FieldSpec,
+    fact_field,
+)
+from intervene_rules.ruleset.ir import AllOf, AnyOf, Cond, Opportunity, Program, Rule, Test
+from intervene_rules.ruleset.load import Merged, Placed
+from intervene_rules.ruleset.model import RuleSpec
+from intervene_rules.vocabulary import Action, ForceType, Resistance, Stage
+
+_NEGATE = {
+    "eq": "ne",
+    "ne": "eq",
+    "in": "not_in",
+    "not_in": "in",
+    "lt": "gte",
+    "gte": "lt",
+    "lte": "gt",
+    "gt": "lte",
+    "contains_any": "contains_none",
+    "contains_none": "contains_any",
+}
+_COMBINATORS = ("all", "any", "not")
+
+
+@dataclass
+class _State:
+    merged: Merged
+    issues: list[Issue] = field(default_factory=list)
+    lowered: list[tuple[Placed, Cond]] = field(default_factory=list)
+    ordered: list[Rule] = field(default_factory=list)
+
+
+Pass = Callable[[_State], None]
+
+
+def negate(cond: Cond) -> Cond:
+    """The negation of `cond`, still in negation normal form (no `not` node exists)."""
+    if isinstance(cond, AllOf):
+        return AnyOf(tuple(negate(c) for c in cond.items), cond.origin)
+    if isinstance(cond, AnyOf):
+        return AllOf(tuple(negate(c) for c in cond.items), cond.origin)
+    if cond.op == "empty":
+        return Test(cond.field, "empty", not cond.value, cond.origin)
+    flipped = Test(cond.field, _NEGATE[cond.op], cond.value, cond.origin)
+    spec = FIELDS.get(cond.field)
+    if spec is not None and spec.kind == "number" and cond.op in ("lt", "lte", "gt", "gte"):
+        # an unknown (null) number satisfies neither `x < v` nor `x >= v`
+        return AnyOf((flipped, Test(cond.field, "eq", None, cond.origin)), cond.origin)
+    return flipped
+
+
+# --- pass: lower ------------------------------------------------------------------------
+
+
+def _lower(state: _State) -> None:
+    facts = {f for p in state.merged.rules.values() for f in p.value.then.facts}
+    for placed in state.merged.rules.values():
+        rule: RuleSpec = placed.value
+        assert placed.doc is not None
+        path = (*placed.path, "when")
+        if rule.when is None:
+            cond: Cond = AllOf((), placed.loc)
+        else:
+            cond = _parse(rule.when, path, placed, facts, state.issues)
+        state.lowered.append((placed, cond))
+
+
+def _loc(placed: Placed, path: tuple[str | int, ...]) -> SourceLocation:
+    assert placed.doc is not None
+    return placed.doc.loc(path)
+
+
+def _parse(
+    node: Any, path: tuple[str | int, ...], placed: Placed, facts: set[str], issues: list[Issue]
+) -> Cond:
+    loc = _loc(placed, path)
+    if not isinstance(node, dict) or not node:
+        issues.append(
+            Issue(
+                "ruleset_bad_condition",
+                "a condition must be a non-empty mapping of field: test, all:, any: or not:",
+                loc,
+                help="e.g. `force.type: {in: [cew, firearm]}`",
+            )
+        )
+        return AllOf((), loc)
+    parts: list[Cond] = []
+    for key, value in node.items():
+        sub = (*path, key)
+        kloc = _loc(placed, sub)
+        if key in ("all", "any"):
+            if not isinstance(value, list) or not value:
+                issues.append(
+                    Issue("ruleset_bad_condition", f"`{key}:` takes a non-empty list", kloc)
+                )
+                continue
+            items = tuple(
+                _parse(item, (*sub, i), placed, facts, issues) for i, item in enumerate(value)
+            )
+            parts.append(AllOf(items, kloc) if key == "all" else AnyOf(items, kloc))
+        elif key == "not":
+            parts.append(negate(_parse(value, sub, placed, facts, issues)))
+        else:
+            parts.extend(_field_tests(str(key), value, sub, kloc, facts, issues))
+    return parts[0] if len(parts) == 1 else AllOf(tuple(parts), loc)
+
+
+def _field_spec(name: str, facts: set[str]) -> FieldSpec | None:
+    if name.startswith(FACT_PREFIX):
+        return fact_field(name[len(FACT_PREFIX) :]) if name[len(FACT_PREFIX) :] in facts else None
+    return FIELDS.get(name)
+
+
+def _field_tests(
+    name: str,
+    value: Any,
+    path: tuple[str | int, ...],
+    loc: SourceLocation,
+    facts: set[str],
+    issues: list[Issue],
+) -> list[Cond]:
+    spec = _field_spec(name, facts)
+    if spec is None:
+        known = [*FIELDS, *(FACT_PREFIX + f for f in sorted(facts)), *_COMBINATORS]
+        hint = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+        if name.startswith(FACT_PREFIX):
+            msg = f"no rule concludes fact {name[len(FACT_PREFIX):]!r}"
+            code = "ruleset_unknown_fact"
+        else:
+            msg = f"unknown field {name!r}"
+            code = "ruleset_unknown_field"
+        issues.append(
+            Issue(
+                code,
+                msg,
+                loc,
+                help=(f"did you mean {hint[0]!r}? " if hint else "")
+                + "see the field list in the ruleset format reference",
+                ctx={"field": name},
+            )
+        )
+        return []
+    if isinstance(value, dict):
+        tests: list[Cond] = []
+        for op, operand in value.items():
+            test = _make_test(spec, str(op), operand, loc, issues)
+            if test is not None:
+                tests.append(test)
+        return tests
+    if isinstance(value, list):
+        op = "contains_any" if spec.kind == "set" else "in"
+    else:
+        op = "eq"
+    test = _make_test(spec, op, value, loc, issues)
+    return [test] if test is not None else []
+
+
+def _make_test(
+    spec: FieldSpec, op: str, operand: Any, loc: SourceLocation, issues: list[Issue]
+) -> Test | None:
+    allowed_ops = OPS_BY_KIND[spec.kind]
+    if op not in allowed_ops:
+        hint = difflib.get_close_matches(op, sorted(allowed_ops), n=1)
+        issues.append(
+            Issue(
+                "ruleset_unknown_operator",
+                f"operator {op!r} cannot be used on {spec.name} ({spec.kind})",
+                loc,
+                help=(f"did you mean {hint[0]!r}? " if hint else "")
+                + f"allowed: {', '.join(sorted(allowed_ops))}",
+            )
+        )
+        return None
+    if op in ("in", "not_in", "contains_any", "contains_none"):
+        if not isinstance(operand, list) or not operand:
+            issues.append(
+                Issue("ruleset_bad_operand", f"`{op}` takes a non-empty list of values", loc)
+            )
+            return None
+        values = [_coerce(spec, v, loc, issues) for v in operand]
+        if any(v is _BAD for v in values):
+            return None
+        order = {v: i for i, v in enumerate(spec.domain)}
+        return Test(spec.name, op, tuple(sorted(set(values), key=order.__getitem__)), loc)
+    if op == "empty":
+        if not isinstance(operand, bool):
+            issues.append(Issue("ruleset_bad_operand", "`empty` takes true or false", loc))
+            return None
+        return Test(spec.name, op, operand, loc)
+    if spec.kind == "number" and op in ("eq", "ne") and operand is None:
+        return Test(spec.name, op, None, loc)
+    coerced = _coerce(spec, operand, loc, issues)
+    if coerced is _BAD:
+        return None
+    return Test(spec.name, op, coerced, loc)
+
+
+_BAD = object()
+
+
+def _coerce(spec: FieldSpec, value: Any, loc: SourceLocation, issues: list[Issue]) -> Any:
+    if spec.kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            issues.append(
+                Issue("ruleset_bad_operand", f"{spec.name} compares with numbers, got {value!r}", loc)
+            )
+            return _BAD
+        return float(value)
+    domain = spec.domain
+    if spec.kind in ("bool", "fact", "tribool"):
+        if value in domain and (isinstance(value, bool) or value is None):
+            return value
+        allowed = "true, false" + (", null" if spec.kind == "tribool" else "")
+        issues.append(
+            Issue("ruleset_bad_operand", f"{spec.name} is {allowed}; got {value!r}", loc)
+        )
+        return _BAD
+    names = [m.value for m in domain]
+    if isinstance(value, str) and value in names:
+        return domain[names.index(value)]
+    hint = difflib.get_close_matches(str(value), names, n=1)
+    issues.append(
+        Issue(
+            "ruleset_unknown_value",
+            f"unknown value {value!r} for {spec.name}",
+            loc,
+            help=(f"did you mean {hint[0]!r}? " if hint else "") + f"allowed: {', '.join(names)}",
+        )
+    )
+    return _BAD
+
+
+# --- pass: check_citations ----------------------------------------------------------------
+
+
+def _check_citations(state: _State) -> None:
+    known = sorted(state.merged.sources)
+    cited: list[tuple[str, SourceLocation]] = []
+    for placed in state.merged.rules.values():
+        for i, sid in enumerate(placed.value.basis):
+            cited.append((sid, _loc(placed, (*placed.path, "basis", i))))
+    for placed_opt in (state.merged.force_grid, state.merged.opportunity):
+        if placed_opt is not None:
+            cited.extend((sid, placed_opt.loc) for sid in placed_opt.value.basis)
+    for notice in state.merged.notices.values():
+        cited.extend((sid, notice.loc) for sid in notice.value.basis)
+    for sid, loc in cited:
+        if sid not in state.merged.sources:
+            hint = difflib.get_close_matches(sid, known, n=1)
+            state.issues.append(
+                Issue(
+                    "ruleset_unknown_source",
+                    f"cites source {sid!r}, which no layer declares",
+                    loc,
+                    help=(f"did you mean {hint[0]!r}? " if hint else "")
+                    + "declare it under `sources:` with its verification status",
+                )
+            )
+
+
+# --- pass: check_conclusions --------------------------------------------------------------
+
+
+def _reads(cond: Cond) -> set[str]:
+    if isinstance(cond, Test):
+        return {cond.field} if cond.field == "action" or cond.field.startswith(FACT_PREFIX) else set()
+    out: set[str] = set()
+    for item in cond.items:
+        out |= _reads(item)
+    return out
+
+
+def _check_conclusions(state: _State) -> None:
+    concluded_at: dict[str, list[Stage]] = {}
+    for placed, _ in state.lowered:
+        rule: RuleSpec = placed.value
+        if rule.then.action is not None:
+            concluded_at.setdefault("action", []).append(rule.stage)
+            if rule.stage != Stage.DETERMINE_ACTION:
+                state.issues.append(
+                    Issue(
+                        "ruleset_action_stage",
+                        f"rule {rule.id!r} concludes an action in stage {rule.stage.key}",
+                        _loc(placed, (*placed.path, "then", "action")),
+                        help="only stage determine_action (2) concludes the action; move the rule "
+                        "or conclude duties/methods instead",
+                    )
+                )
+        for fact in rule.then.facts:
+            concluded_at.setdefault(FACT_PREFIX + fact, []).append(rule.stage)
+        if not (rule.then.action or rule.then.duties or rule.then.methods or rule.then.facts):
+            state.issues.append(
+                Issue(
+                    "ruleset_empty_conclusion",
+                    f"rule {rule.id!r} concludes nothing",
+                    _loc(placed, (*placed.path, "then")),
+                    help="give `then:` an action, duties, methods or facts",
+                )
+            )
+    for placed, cond in state.lowered:
+        rule = placed.value
+        for name in sorted(_reads(cond)):
+            stages = concluded_at.get(name, [])
+            if name == "action" and rule.stage <= Stage.DETERMINE_ACTION:
+                state.issues.append(
+                    Issue(
+                        "ruleset_stage_order",
+                        f"rule {rule.id!r} (stage {rule.stage.key}) reads `action`, which is "
+                        "concluded in stage determine_action",
+                        _loc(placed, (*placed.path, "stage")),
+                        help="read the action only from stages take_responsibility (3) and later",
+                    )
+                )
+            late = [s for s in stages if s > rule.stage]
+            if name != "action" and late:
+                state.issues.append(
+                    Issue(
+                        "ruleset_stage_order",
+                        f"rule {rule.id!r} (stage {rule.stage.key}) reads {name}, which is "
+                        f"concluded in the later stage {max(late).key}",
+                        _loc(placed, (*placed.path, "stage")),
+                        help="a rule may read conclusions of its own or earlier stages only; "
+                        "move this rule later or the concluding rule earlier",
+                    )
+                )
+
+
+# --- pass: order --------------------------------------------------------------------------
+
+
+def _order(state: _State) -> None:
+    by_stage: dict[Stage, list[tuple[Placed, Cond]]] = {}
+    for placed, cond in state.lowered:
+        by_stage.setdefault(placed.value.stage, []).append((placed, cond))
+    for stage in sorted(by_stage):
+        group = by_stage[stage]
+        producers: dict[str, list[int]] = {}
+        for i, (placed, _) in enumerate(group):
+            for fact in placed.value.then.facts:
+                producers.setdefault(FACT_PREFIX + fact, []).append(i)
+        deps = {
+            i: {j for name in _reads(cond) for j in producers.get(name, []) if j != i}
+            for i, (_, cond) in enumerate(group)
+        }
+        self_reads = [
+            i for i, (p, cond) in enumerate(group) if any(
+                FACT_PREFIX + f in _reads(cond) for f in p.value.then.facts
+            )
+        ]
+        done: list[int] = []
+        remaining = dict(deps)
+        while remaining:
+            ready = [i for i, d in remaining.items() if d <= set(done)]
+            if not ready:
+                break
+            for i in sorted(ready):
+                done.append(i)
+                del remaining[i]
+        for i in sorted(set(remaining) | set(self_reads)):
+            placed = group[i][0]
+            state.issues.append(
+                Issue(
+                    "ruleset_fact_cycle",
+                    f"rule {placed.value.id!r} depends on a fact that depends on it",
+                    placed.loc,
+                    help="break the cycle: a fact must not be derived from itself",
+                )
+            )
+        for i in done:
+            placed, cond = group[i]
+            spec: RuleSpec = placed.value
+            state.ordered.append(
+                Rule(
+                    id=spec.id,
+                    stage=spec.stage,
+                    when=cond,
+                    action=spec.then.action,
+                    duties=tuple(dict.fromkeys(spec.then.duties)),
+                    methods=tuple(dict.fromkeys(spec.then.methods)),
+                    facts=tuple(dict.fromkeys(spec.then.facts)),
+                    basis=tuple(dict.fromkeys(spec.basis)),
+                    because=spec.because.strip(),
+                    layer=placed.layer,
+                    origin=placed.loc,
+                    reads=frozenset(_reads(cond)),
+                )
+            )
+
+
+PASSES: tuple[tuple[str, Pass], ...] = (
+    ("lower", _lower),
+    ("check_citations", _check_citations),
+    ("check_conclusions", _check_conclusions),
+    ("order", _order),
+)
+
+
+def compile_program(merged: Merged) -> tuple[Program | None, list[Issue]]:
+    """Run every pass; return the program, or None with the issues."""
+    state = _State(merged)
+    for _, run in PASSES:
+        run(state)
+        if any(i.severity == "error" for i in state.issues):
+            return None, state.issues
+    grid = merged.grid_rows or {r: frozenset(ForceType) for r in Resistance}
+    full_grid = {r: grid.get(r, frozenset(ForceType)) for r in Resistance}
+    gspec = merged.force_grid.value if merged.force_grid else None
+    ospec = merged.opportunity
+    opportunity = Opportunity(
+        min_duration_s=ospec.value.min_duration_s if ospec else None,
+        because=ospec.value.because.strip() if ospec else "The ruleset derives no opportunity.",
+        basis=tuple(ospec.value.basis) if ospec else (),
+        origin=ospec.loc if ospec else SourceLocation(merged.layers[-1].doc.file),
+    )
+    program = Program(
+        rules=tuple(state.ordered),
+        force_grid=full_grid,
+        grid_because=gspec.because.strip() if gspec else "No force grid: every force type allowed.",
+        grid_basis=tuple(gspec.basis) if gspec else (),
+        opportunity=opportunity,
+        rank_aliases={k: p.value for k, p in merged.rank_aliases.items()},
+        facts=tuple(sorted({f for r in state.ordered for f in r.facts})),
+    )
+    return program, state.issues
+
+
+def digest(merged: Merged, program: Program) -> str:
+    """sha256 of the canonical merged ruleset: layout, comments and key order do not count."""
+
+    def dump(model: Any) -> Any:
+        return model.model_dump(mode="json", exclude_defaults=False)
+
+    rules = {p.value.id: p for p in merged.rules.values()}
+    canonical = {
+        "format": 1,
+        "id": merged.top.id,
+        "version": merged.top.version,
+        "title": merged.top.title,
+        "jurisdiction": merged.top.jurisdiction,
+        "effective": str(merged.top.effective) if merged.top.effective else None,
+        "layers": [[layer.spec.id, layer.spec.version] for layer in merged.layers],
+        "sources": {k: dump(p.value) for k, p in sorted(merged.sources.items())},
+        "rank_aliases": {k: p.value.value for k, p in sorted(merged.rank_aliases.items())},
+        "force_grid": {
+            "rows": {r.value: sorted(f.value for f in fs) for r, fs in program.force_grid.items()},
+            "because": program.grid_because,
+            "basis": list(program.grid_basis),
+        },
+        "opportunity": [
+            program.opportunity.min_duration_s,
+            program.opportunity.because,
+            list(program.opportunity.basis),
+        ],
+        "notices": {k: dump(p.value) for k, p in sorted(merged.notices.items())},
+        "rules": [
+            {**dump(rules[r.id].value), "layer": r.layer, "replaces": None}
+            for r in program.rules
+        ],
+    }
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def action_at_least(program: Program, level: Action) -> list[Rule]:
+    """Rules concluding an action at least `level` (for inlining `action` reads)."""
+    return [r for r in program.rules if r.action is not None and r.action >= level]

@@ -1,0 +1,445 @@
+"""Stage 3 of loading: find files, validate each layer, follow `extends`, merge the layers.
+
+Every problem in every file is collected as an `Issue` with its file:line:col; one
+`RulesetError` carries them all. The merge refuses what would silently change meaning: a
+rule id reused without `replaces`, a force grid wider than its base's, a source id
+declared twice with different contents, conflicting rank aliases.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from intervene_rules.errors import Issue, RulesetError
+from intervene_rules.location import SourceLocation
+from intervene_rules.ruleset._yaml import Document, parse
+from intervene_rules.ruleset.model import (
+    ForceGridSpec,
+    NoticeSpec,
+    OpportunitySpec,
+    RuleSpec,
+    RulesetSpec,
+    SourceSpec,
+)
+from intervene_rules.vocabulary import ForceType, Rank, Resistance
+
+SUFFIX = ".yaml"
+
+
+def bundled_dir() -> Path:
+    """Where the bundled rulesets live: inside the wheel, or the repository's `rulesets/`."""
+    pkg = Path(__file__).resolve().parent.parent
+    inside = pkg / "_rulesets"
+    if inside.is_dir():
+        return inside
+    return pkg.parent.parent / "rulesets"
+
+
+def bundled_ids() -> list[str]:
+    """Ids of the bundled rulesets (file stems), sorted."""
+    root = bundled_dir()
+    if not root.is_dir():
+        return []
+    return sorted(p.stem for p in root.glob(f"*{SUFFIX}") if "." not in p.stem)
+
+
+@dataclass
+class Layer:
+    """One validated file, with the document kept for locations."""
+
+    spec: RulesetSpec
+    doc: Document
+
+    def loc(self, *path: str | int) -> SourceLocation:
+        """Location of a path inside this file."""
+        return self.doc.loc(path)
+
+
+@dataclass
+class Placed:
+    """A merged element and where it was written."""
+
+    value: Any
+    layer: str
+    loc: SourceLocation
+    doc: Document | None = None
+    path: tuple[str | int, ...] = ()
+
+
+@dataclass
+class Merged:
+    """All layers merged, base first, before compilation."""
+
+    top: RulesetSpec
+    layers: list[Layer]
+    sources: dict[str, Placed] = field(default_factory=dict)
+    rank_aliases: dict[str, Placed] = field(default_factory=dict)
+    force_grid: Placed | None = None
+    grid_rows: dict[Resistance, frozenset[ForceType]] = field(default_factory=dict)
+    opportunity: Placed | None = None
+    notices: dict[str, Placed] = field(default_factory=dict)
+    rules: dict[str, Placed] = field(default_factory=dict)
+
+
+def resolve(ref: str | Path, *, relative_to: Path | None = None) -> Path | None:
+    """A bundled id, a sibling layer id, or a path -> the file, or None."""
+    text = str(ref)
+    candidates: list[Path] = []
+    if relative_to is not None and "/" not in text and not text.endswith(SUFFIX):
+        candidates.append(relative_to / f"{text}{SUFFIX}")
+    candidates.append(Path(text))
+    if "/" not in text and not text.endswith(SUFFIX):
+        candidates.append(bundled_dir() / f"{text}{SUFFIX}")
+    for path in candidates:
+        if path.is_file():
+            return path
+    return None
+
+
+def load_layers(ref: str | Path) -> Merged:
+    """Load `ref` and every layer it extends, validate, and merge.
+
+    Raises:
+        RulesetError: with every issue found in every file involved.
+    """
+    issues: list[Issue] = []
+    path = resolve(ref)
+    if path is None:
+        known = bundled_ids()
+        hint = difflib.get_close_matches(str(ref), known, n=1)
+        raise RulesetError(
+            [
+                Issue(
+                    "ruleset_not_found",
+                    f"no ruleset {str(ref)!r}: not a bundled id and no such file",
+                    SourceLocation(str(ref)),
+                    help=(f"did you mean {hint[0]!r}? " if hint else "")
+                    + f"bundled rulesets: {', '.join(known) or '(none)'}",
+                )
+            ]
+        )
+    order: list[Layer] = []
+    _visit(path, [], {}, order, issues, None)
+    if any(i.severity == "error" for i in issues):
+        raise RulesetError(issues)
+    merged = _merge(order, issues)
+    if any(i.severity == "error" for i in issues):
+        raise RulesetError(issues)
+    return merged
+
+
+def _display(path: Path) -> str:
+    """A path as shown in messages: relative to the bundled dir or the cwd when inside them."""
+    resolved = path.resolve()
+    for base, prefix in ((bundled_dir().resolve(), "rulesets/"), (Path.cwd().resolve(), "")):
+        try:
+            return prefix + str(resolved.relative_to(base))
+        except ValueError:
+            continue
+    return str(path)
+
+
+def _visit(
+    path: Path,
+    stack: list[Path],
+    seen: dict[Path, Layer],
+    order: list[Layer],
+    issues: list[Issue],
+    from_loc: SourceLocation | None,
+) -> Layer | None:
+    real = path.resolve()
+    if real in seen:
+        return seen[real]
+    if real in stack:
+        chain = " -> ".join(_display(p) for p in [*stack[stack.index(real) :], real])
+        issues.append(
+            Issue(
+                "ruleset_extends_cycle",
+                f"`extends` forms a cycle: {chain}",
+                from_loc or SourceLocation(_display(path)),
+                help="a layer may only extend layers below it; remove one `extends` entry",
+            )
+        )
+        return None
+    layer = _read_layer(path, issues)
+    if layer is None:
+        return None
+    stack.append(real)
+    parent_dir = path.parent
+    for i, parent_ref in enumerate(layer.spec.extends):
+        loc = layer.loc("extends", i)
+        parent = resolve(parent_ref, relative_to=parent_dir)
+        if parent is None:
+            known = sorted({*bundled_ids(), *(p.stem for p in parent_dir.glob(f"*{SUFFIX}"))})
+            hint = difflib.get_close_matches(parent_ref, known, n=1)
+            issues.append(
+                Issue(
+                    "ruleset_unknown_layer",
+                    f"extends unknown layer {parent_ref!r}",
+                    loc,
+                    help=(f"did you mean {hint[0]!r}? " if hint else "")
+                    + "write a bundled ruleset id, a sibling file's id, or a path",
+                )
+            )
+            continue
+        _visit(parent, stack, seen, order, issues, loc)
+    stack.pop()
+    seen[real] = layer
+    order.append(layer)
+    return layer
+
+
+def _read_layer(path: Path, issues: list[Issue]) -> Layer | None:
+    shown = _display(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        issues.append(Issue("ruleset_unreadable", f"cannot read: {exc.strerror}", SourceLocation(shown)))
+        return None
+    doc, found = parse(raw, shown)
+    issues.extend(found)
+    if doc is None:
+        return None
+    if not isinstance(doc.data, dict):
+        issues.append(
+            Issue(
+                "ruleset_not_mapping",
+                "a ruleset file must be a mapping (id:, title:, rules:, ...)",
+                SourceLocation(shown, 1, 1),
+            )
+        )
+        return None
+    try:
+        spec = RulesetSpec.model_validate(doc.data)
+    except ValidationError as exc:
+        issues.extend(_pydantic_issues(exc, doc))
+        return None
+    return Layer(spec, doc)
+
+
+# --- pydantic errors -> Issues with advice ------------------------------------------------
+
+
+def _unwrap(annotation: Any) -> Any:
+    """The model class inside list[...], dict[..., ...], X | None; else the annotation."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(annotation):
+            if arg is not type(None):
+                return _unwrap(arg)
+    if origin in (list, tuple):
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin is dict:
+        return _unwrap(typing.get_args(annotation)[1])
+    return annotation
+
+
+def _model_at(path: tuple[Any, ...]) -> type[BaseModel] | None:
+    model: Any = RulesetSpec
+    for part in path:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        if isinstance(part, str) and part in model.model_fields:
+            model = _unwrap(model.model_fields[part].annotation)
+        # list indices and dict keys keep the item model
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def _pydantic_issues(exc: ValidationError, doc: Document) -> list[Issue]:
+    out: list[Issue] = []
+    for err in exc.errors(include_url=False):
+        path = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = doc.loc(path)
+        kind = err["type"]
+        msg = err["msg"]
+        help_ = ""
+        code = "ruleset_invalid_value"
+        if kind == "extra_forbidden":
+            code = "ruleset_unknown_key"
+            model = _model_at(path[:-1])
+            known = sorted(model.model_fields) if model else []
+            key = str(path[-1])
+            msg = f"unknown key {key!r}"
+            hint = difflib.get_close_matches(key, known, n=1)
+            help_ = (f"did you mean {hint[0]!r}? " if hint else "") + (
+                f"allowed keys: {', '.join(known)}" if known else ""
+            )
+        elif kind == "missing":
+            code = "ruleset_missing_key"
+            msg = f"missing required key {str(path[-1])!r}"
+            help_ = f"add `{path[-1]}:` here"
+        elif kind in ("enum", "literal_error"):
+            code = "ruleset_unknown_value"
+            allowed = _QUOTED.findall(str(err.get("ctx", {}).get("expected", "")))
+            given = str(err.get("input"))
+            hint = difflib.get_close_matches(given, allowed, n=1)
+            msg = f"unknown value {given!r}"
+            help_ = (f"did you mean {hint[0]!r}? " if hint else "") + (
+                f"allowed: {', '.join(allowed)}" if allowed else ""
+            )
+        else:
+            msg = f"{msg} (got {err.get('input')!r})" if "input" in err else msg
+        out.append(Issue(code, msg, loc, help=help_))
+    return out
+
+
+# --- merge ------------------------------------------------------------------------------
+
+
+def _merge(layers: list[Layer], issues: list[Issue]) -> Merged:
+    merged = Merged(top=layers[-1].spec, layers=layers)
+    for layer in layers:
+        spec, lid = layer.spec, layer.spec.id
+        _merge_sources(merged, layer, issues)
+        for alias, rank in spec.rank_aliases.items():
+            loc = layer.loc("rank_aliases", alias)
+            key = alias.strip().lower()
+            if key in {r.value for r in Rank}:
+                issues.append(
+                    Issue(
+                        "ruleset_alias_shadows_rank",
+                        f"alias {alias!r} is itself a canonical rank",
+                        loc,
+                        help="aliases name an agency's own titles; remove this one",
+                    )
+                )
+                continue
+            prev = merged.rank_aliases.get(key)
+            if prev is not None and prev.value != rank:
+                issues.append(
+                    Issue(
+                        "ruleset_alias_conflict",
+                        f"alias {alias!r} maps to {rank.value!r} here but to "
+                        f"{prev.value.value!r} in layer {prev.layer!r} ({prev.loc})",
+                        loc,
+                        help="one title must mean one rung across all layers",
+                    )
+                )
+                continue
+            merged.rank_aliases[key] = Placed(rank, lid, loc)
+        if spec.force_grid is not None:
+            _merge_grid(merged, layer, spec.force_grid, issues)
+        if spec.opportunity is not None:
+            merged.opportunity = Placed(spec.opportunity, lid, layer.loc("opportunity"))
+        for i, notice in enumerate(spec.notices):
+            merged.notices[notice.id] = Placed(notice, lid, layer.loc("notices", i))
+        _merge_rules(merged, layer, issues)
+    return merged
+
+
+def _merge_sources(merged: Merged, layer: Layer, issues: list[Issue]) -> None:
+    seen_here: set[str] = set()
+    for i, src in enumerate(layer.spec.sources):
+        loc = layer.loc("sources", i, "id")
+        if src.id in seen_here:
+            issues.append(
+                Issue("ruleset_duplicate_source", f"source {src.id!r} declared twice in this file", loc)
+            )
+            continue
+        seen_here.add(src.id)
+        prev = merged.sources.get(src.id)
+        if prev is not None and prev.value != src:
+            issues.append(
+                Issue(
+                    "ruleset_source_conflict",
+                    f"source {src.id!r} is declared differently in layer {prev.layer!r} ({prev.loc})",
+                    loc,
+                    help="cite the base layer's declaration (omit it here) or use a new id",
+                )
+            )
+            continue
+        if prev is None:
+            merged.sources[src.id] = Placed(src, layer.spec.id, loc)
+
+
+def _merge_grid(merged: Merged, layer: Layer, grid: ForceGridSpec, issues: list[Issue]) -> None:
+    base = dict(merged.grid_rows)
+    for resistance, forces in grid.allows.items():
+        row = frozenset(forces)
+        loc = layer.loc("force_grid", "allows", resistance.value)
+        if resistance in base and not row <= base[resistance]:
+            wider = sorted(f.value for f in row - base[resistance])
+            issues.append(
+                Issue(
+                    "ruleset_grid_weakens_base",
+                    f"allows {', '.join(wider)} at {resistance.value}, which the base layer "
+                    f"{merged.force_grid.layer if merged.force_grid else '?'!r} does not allow",
+                    loc,
+                    help="a layer may only narrow the force grid; remove these force types",
+                )
+            )
+            continue
+        base[resistance] = row
+    merged.grid_rows = base
+    merged.force_grid = Placed(grid, layer.spec.id, layer.loc("force_grid"))
+
+
+def _merge_rules(merged: Merged, layer: Layer, issues: list[Issue]) -> None:
+    here: dict[str, SourceLocation] = {}
+    for i, rule in enumerate(layer.spec.rules):
+        loc = layer.loc("rules", i)
+        id_loc = layer.loc("rules", i, "id")
+        if rule.id in here:
+            issues.append(
+                Issue(
+                    "ruleset_duplicate_rule",
+                    f"rule id {rule.id!r} is used twice in this file (first at {here[rule.id]})",
+                    id_loc,
+                    help="give each rule its own id",
+                )
+            )
+            continue
+        here[rule.id] = id_loc
+        if rule.replaces is not None:
+            target = merged.rules.get(rule.replaces)
+            if target is None or target.layer == layer.spec.id:
+                known = [k for k, v in merged.rules.items() if v.layer != layer.spec.id]
+                hint = difflib.get_close_matches(rule.replaces, known, n=1)
+                issues.append(
+                    Issue(
+                        "ruleset_replaces_unknown",
+                        f"replaces {rule.replaces!r}, which no base layer defines",
+                        layer.loc("rules", i, "replaces"),
+                        help=f"did you mean {hint[0]!r}?" if hint else "name a rule of a base layer",
+                    )
+                )
+                continue
+            del merged.rules[rule.replaces]
+        prev = merged.rules.get(rule.id)
+        if prev is not None:
+            issues.append(
+                Issue(
+                    "ruleset_shadowed_rule",
+                    f"rule {rule.id!r} is already defined in layer {prev.layer!r} ({prev.loc})",
+                    id_loc,
+                    help=f"to replace it, give this rule a new id and write `replaces: {rule.id}`",
+                )
+            )
+            continue
+        merged.rules[rule.id] = Placed(rule, layer.spec.id, loc, layer.doc, ("rules", i))
+
+
+__all__ = [
+    "Layer",
+    "Merged",
+    "NoticeSpec",
+    "OpportunitySpec",
+    "Placed",
+    "RuleSpec",
+    "SourceSpec",
+    "bundled_dir",
+    "bundled_ids",
+    "load_layers",
+    "resolve",
+]

@@ -1,0 +1,153 @@
+"""Stage 2 of loading: the ruleset file format, as pydantic models (one file = one layer).
+
+The `when` conditions stay plain data here; `compile.py` checks them against the field
+vocabulary, because their errors need field-aware advice ("did you mean force.type?").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from intervene_rules.vocabulary import (
+    Action,
+    Duty,
+    ForceType,
+    Method,
+    Rank,
+    Resistance,
+    SourceKind,
+    Stage,
+    Verification,
+)
+
+_ID = r"^[a-z0-9][a-z0-9_.-]*$"
+_CFG = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceSpec(BaseModel):
+    """A legal or policy source the layer cites (ids as in the project's sources list)."""
+
+    model_config = _CFG
+
+    id: str = Field(pattern=_ID, description="Stable id, e.g. 'byrd_v_brishke_1972'.")
+    kind: SourceKind
+    citation: str = Field(min_length=1)
+    title: str = ""
+    section: str | None = None
+    url: str | None = None
+    verification: Verification = Field(
+        description="verified, partly_verified (say what was not seen in `note`) or unverified."
+    )
+    note: str | None = None
+    effective: dt.date | None = None
+    ended: dt.date | None = None
+
+
+class OpportunitySpec(BaseModel):
+    """How to derive a realistic opportunity to intervene when the situation leaves it null."""
+
+    model_config = _CFG
+
+    min_duration_s: float | None = Field(
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
+        description="Force lasting at least this long gives an opportunity; null: never assume one.",
+    )
+    because: str = Field(min_length=1)
+    basis: list[str] = Field(min_length=1)
+
+
+class ForceGridSpec(BaseModel):
+    """Which force types each resistance level allows; a layer may only narrow its base's."""
+
+    model_config = _CFG
+
+    allows: dict[Resistance, list[ForceType]] = Field(min_length=1)
+    because: str = Field(min_length=1)
+    basis: list[str] = Field(min_length=1)
+
+
+class ThenSpec(BaseModel):
+    """What a rule concludes."""
+
+    model_config = _CFG
+
+    action: Action | None = None
+    duties: list[Duty] = []
+    methods: list[Method] = []
+    facts: list[str] = Field(default=[], description="Derived facts this rule establishes.")
+
+    @field_validator("facts")
+    @classmethod
+    def _fact_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not name.isidentifier() or name != name.lower():
+                raise ValueError(f"fact name {name!r} must be a lower_snake_case identifier")
+        return value
+
+
+class RuleSpec(BaseModel):
+    """One rule: in stage `stage`, when `when` holds, conclude `then`, because of `basis`."""
+
+    model_config = _CFG
+
+    id: str = Field(pattern=_ID)
+    stage: Stage
+    when: dict[str, Any] | None = Field(
+        default=None, description="Condition over situation fields and facts; omitted = always."
+    )
+    then: ThenSpec
+    because: str = Field(min_length=1)
+    basis: list[str] = Field(min_length=1, description="Source ids this rule rests on.")
+    replaces: str | None = Field(
+        default=None, description="Id of a base-layer rule this rule replaces."
+    )
+
+    @field_validator("stage", mode="before")
+    @classmethod
+    def _stage_by_name(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            for stage in Stage:
+                if stage.key == value:
+                    return stage
+            names = ", ".join(s.key for s in Stage)
+            raise ValueError(f"unknown stage {value!r}; use one of {names} (or 1-5)")
+        return value
+
+
+class NoticeSpec(BaseModel):
+    """A standing assurance shown with every decision (e.g. protection from retaliation)."""
+
+    model_config = _CFG
+
+    id: str = Field(pattern=_ID)
+    text: str = Field(min_length=1)
+    basis: list[str] = Field(min_length=1)
+
+
+class RulesetSpec(BaseModel):
+    """One ruleset file (a layer)."""
+
+    model_config = _CFG
+
+    format: int = Field(default=1, ge=1, le=1, description="Ruleset format version (1).")
+    id: str = Field(pattern=_ID)
+    title: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    effective: dt.date | None = None
+    jurisdiction: str = Field(min_length=1)
+    description: str = ""
+    extends: list[str] = []
+    sources: list[SourceSpec] = []
+    rank_aliases: dict[str, Rank] = {}
+    force_grid: ForceGridSpec | None = Field(
+        default=None,
+        description="For each resistance level, the force types it allows (a decision table).",
+    )
+    opportunity: OpportunitySpec | None = None
+    notices: list[NoticeSpec] = []
+    rules: list[RuleSpec] = []

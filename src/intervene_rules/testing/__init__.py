@@ -1,0 +1,1 @@
+"""Tools for testing rulesets (public; grows with the policy-team issue)."""
