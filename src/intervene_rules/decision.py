@@ -107,6 +107,8 @@ class Decision(BaseModel):
     facts: tuple[str, ...] = Field(
         default=(), description="Facts derived in stage 1 (e.g. 'force_no_longer_needed')."
     )
+    actor_rank: Rank = Field(description="The acting officer's rank (canonical rung).")
+    observer_rank: Rank = Field(description="The observing officer's rank (canonical rung).")
     relation: Relation = Field(description="Observer's rank relative to the actor.")
     realistic_opportunity: bool = Field(
         description="Whether the observer had a realistic opportunity (stated or derived)."

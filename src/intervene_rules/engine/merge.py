@@ -50,6 +50,8 @@ def build_decision(ruleset: Ruleset, row: Row, fired: Iterable[Rule]) -> Decisio
         trace=tuple(steps),
         ruleset=ruleset.ref,
         facts=tuple(f for f in program.facts if f in fact_set),
+        actor_rank=row["actor.rank"],
+        observer_rank=row["observer.rank"],
         relation=row["observer.relation"],
         realistic_opportunity=row["observer.has_opportunity"],
         supervisor_above=row["actor.rank"] if Duty.REQUEST_SUPERVISOR in duty_set else None,

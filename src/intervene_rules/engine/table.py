@@ -71,6 +71,7 @@ class DecisionTable:
             row["observer.has_opportunity"],
             row["observer.relation"],
             row["actor.rank"],
+            row["observer.rank"],
         )
         hit = self._merged.get(k)
         if hit is None:

@@ -1,0 +1,156 @@
+"""The `intervene` command: a thin shell over the public API.
+
+Exit codes: 0 success, 1 the request could not be served (e.g. backend unavailable),
+2 unreadable input (bad ruleset, bad situation, bad JSON) - never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from importlib import resources
+from typing import Any, TextIO
+
+from pydantic import ValidationError
+
+from intervene_rules.decision import Decision
+from intervene_rules.errors import BackendUnavailableError, EvaluationError, RulesetError
+from intervene_rules.evaluate import evaluate
+from intervene_rules.ruleset import list_rulesets, load_ruleset
+from intervene_rules.situation import Situation
+
+DEFAULT_RULESET = "model-policy"
+
+
+def _examples() -> dict[str, str]:
+    root = resources.files("intervene_rules") / "examples"
+    return {
+        p.name.removesuffix(".json"): p.read_text(encoding="utf-8")
+        for p in root.iterdir()
+        if p.name.endswith(".json")
+    }
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="intervene",
+        description="What duty-to-intervene law and policy require of an observing officer. "
+        "Decision support, not legal advice.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    ev = sub.add_parser("evaluate", help="evaluate a situation (JSON) against a ruleset")
+    ev.add_argument("situation", nargs="?", help="situation JSON file, or - for stdin")
+    ev.add_argument("--example", help="use a bundled example situation (see --list-examples)")
+    ev.add_argument("--list-examples", action="store_true", help="list the bundled examples")
+    ev.add_argument(
+        "--ruleset", default=DEFAULT_RULESET, help="bundled ruleset id or ruleset file path"
+    )
+    ev.add_argument("--explain", action="store_true", help="print the explanation, not JSON")
+    ev.add_argument("--backend", choices=["native", "durable"], default=None)
+    sc = sub.add_parser("schema", help="print the JSON Schema of the input or the output")
+    sc.add_argument("which", choices=["situation", "decision"])
+    ls = sub.add_parser("list", help="list the bundled rulesets")
+    ls.add_argument("--format", choices=["text", "json"], default="text")
+    return p
+
+
+def _fail(message: str, err: TextIO, code: int = 2) -> int:
+    print(f"intervene: error: {message}", file=err)
+    return code
+
+
+def _read_situation(args: argparse.Namespace, stdin: TextIO) -> str:
+    if args.example:
+        examples = _examples()
+        if args.example not in examples:
+            raise LookupError(
+                f"no example {args.example!r}; bundled examples: {', '.join(sorted(examples))}"
+            )
+        return examples[args.example]
+    if args.situation in (None, "-"):
+        return stdin.read()
+    with open(args.situation, encoding="utf-8") as fh:
+        return fh.read()
+
+
+def _validation_message(exc: ValidationError) -> str:
+    lines = [f"invalid situation ({exc.error_count()} error(s)):"]
+    for e in exc.errors(include_url=False):
+        path = ".".join(str(p) for p in e["loc"]) or "(root)"
+        lines.append(f"  {path}: {e['msg']}")
+    return "\n".join(lines)
+
+
+def _cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> int:
+    if args.list_examples:
+        for name in sorted(_examples()):
+            print(name, file=out)
+        return 0
+    try:
+        ruleset = load_ruleset(args.ruleset)
+    except RulesetError as exc:
+        return _fail(str(exc), err)
+    try:
+        text = _read_situation(args, stdin)
+        data: Any = json.loads(text)
+    except (OSError, LookupError) as exc:
+        return _fail(str(exc), err)
+    except json.JSONDecodeError as exc:
+        return _fail(f"situation is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", err)
+    if not isinstance(data, dict):
+        return _fail("the situation must be a JSON object", err)
+    try:
+        decision: Decision = evaluate(ruleset, data, backend=args.backend)
+    except ValidationError as exc:
+        return _fail(_validation_message(exc), err)
+    except (BackendUnavailableError, EvaluationError) as exc:
+        return _fail(str(exc), err, code=1)
+    if args.explain:
+        print(decision.explain(), file=out)
+    else:
+        print(decision.model_dump_json(indent=2), file=out)
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    model = Situation if args.which == "situation" else Decision
+    print(json.dumps(model.model_json_schema(), indent=2), file=out)
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    try:
+        rows = list_rulesets()
+    except RulesetError as exc:
+        return _fail(str(exc), err)
+    if args.format == "json":
+        print(json.dumps(rows, indent=2), file=out)
+        return 0
+    for r in rows:
+        layers = " <- ".join(r["layers"])
+        print(f"{r['id']:<20} {r['version']:<8} {r['rules']:>3} rules  {r['title']}", file=out)
+        print(f"{'':<20} layers: {layers}; {r['jurisdiction']}", file=out)
+    return 0
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    """Run the command line; returns the exit code."""
+    out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
+    args = _parser().parse_args(argv)
+    if args.command == "evaluate":
+        return _cmd_evaluate(args, out, err, stdin)
+    if args.command == "schema":
+        return _cmd_schema(args, out)
+    return _cmd_list(args, out, err)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

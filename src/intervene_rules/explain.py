@@ -1,0 +1,157 @@
+"""Plain-language explanation of a decision, stage by stage (the five stages of intervention).
+
+Trainers read this; so does an officer. The 3 D's are phrased for the rank relation: a
+junior observer is told how to raise it with a superior and to call a supervisor who
+outranks the actor; a senior observer may order the actor to stop. Only text from the
+decision and its ruleset is used: nothing here adds a legal claim.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from intervene_rules.decision import Decision, TraceStep
+from intervene_rules.vocabulary import Action, Duty, Method, Rank, Relation, Stage
+
+_ACTION_HEADLINE = {
+    Action.NONE: "No intervention required",
+    Action.ACKNOWLEDGE: "Acknowledge",
+    Action.INTERVENE: "Intervene",
+    Action.INTERVENE_PHYSICALLY: "Intervene, physically if necessary",
+}
+
+_ACTION_TEXT = {
+    Action.NONE: "This ruleset requires no intervention in this situation.",
+    Action.ACKNOWLEDGE: (
+        "Recognise the problem and note it. This ruleset does not require you to intervene "
+        "now, because you have no realistic opportunity to do so."
+    ),
+    Action.INTERVENE: "You must take reasonable steps to stop the conduct.",
+    Action.INTERVENE_PHYSICALLY: (
+        "Verbal steps have not worked: step in physically, as far as it is safe, to stop "
+        "the force."
+    ),
+}
+
+
+def _rank(r: Rank) -> str:
+    return r.value.replace("_", " ")
+
+
+def _methods(d: Decision) -> list[str]:
+    actor = _rank(d.actor_rank)
+    lines: list[str] = []
+    for m in d.methods:
+        if m is Method.DISTRACT:
+            lines.append(
+                "Distract: redirect the officer's attention - change the conversation, "
+                "create a pause, de-escalate."
+            )
+        elif m is Method.DIRECT:
+            if d.relation is Relation.SENIOR:
+                lines.append(
+                    f"Direct: you outrank the {actor}; order them to stop and take over "
+                    "if they do not."
+                )
+            elif d.relation is Relation.SAME:
+                lines.append(
+                    "Direct: address your peer directly and professionally - name what you "
+                    "see and tell them to stop; step in if they do not."
+                )
+            else:
+                lines.append(
+                    f"Direct: speak to the {actor} directly and professionally - name what "
+                    "you see and offer another way; step in to stop force if you must."
+                )
+        elif m is Method.DELEGATE:
+            lines.append(
+                "Delegate: have another officer present act - hold the subject in a safer "
+                "way, call for medical help, or call a supervisor."
+            )
+    if d.relation is Relation.JUNIOR and d.action >= Action.INTERVENE:
+        lines.append(
+            f"With a superior ({actor}): present solutions, not problems; connect your "
+            "concern to the department's mission and professionalism; have their back - "
+            "tell them this could reflect badly on them."
+        )
+    return lines
+
+
+def _supervisor(d: Decision) -> str | None:
+    if Duty.REQUEST_SUPERVISOR not in d.duties or d.supervisor_above is None:
+        return None
+    above = d.supervisor_above
+    if above is Rank.CHIEF:
+        return (
+            "Request a supervisor: no rank in the agency is above the chief - contact the "
+            "authority the chief answers to (the body your agency's policy names)."
+        )
+    return (
+        f"Request a supervisor of higher rank than the {_rank(above)} to respond to the scene "
+        "(ask another officer to make the call if you cannot)."
+    )
+
+
+def _bullet(text: str, indent: str = "   ") -> str:
+    return textwrap.fill(
+        text, width=92, initial_indent=f"{indent}- ", subsequent_indent=f"{indent}  "
+    )
+
+
+def _step_line(step: TraceStep) -> str:
+    cites = f" [{', '.join(step.basis)}]" if step.basis else ""
+    return _bullet(f"{step.because}{cites}")
+
+
+def explain(d: Decision) -> str:
+    """Render `d` for people, stage by stage."""
+    out: list[str] = []
+    relation = {
+        Relation.JUNIOR: "junior to",
+        Relation.SAME: "the same rank as",
+        Relation.SENIOR: "senior to",
+    }[d.relation]
+    out.append(f"DECISION: {_ACTION_HEADLINE[d.action].upper()}")
+    out.append(
+        f"Observer: {_rank(d.observer_rank)}, {relation} the acting {_rank(d.actor_rank)}. "
+        f"Realistic opportunity to intervene: {'yes' if d.realistic_opportunity else 'no'}."
+    )
+    out.append(f"Ruleset: {d.ruleset.id} {d.ruleset.version} ({d.ruleset.digest[:19]}...)")
+    by_stage: dict[Stage, list[TraceStep]] = {}
+    for step in d.trace:
+        by_stage.setdefault(step.stage, []).append(step)
+    for stage in Stage:
+        out.append("")
+        out.append(f"{stage.value}. {stage.title}")
+        steps = by_stage.get(stage, [])
+        if stage is Stage.DETERMINE_ACTION:
+            out.append(_bullet(f"Required action: {d.action.value}. {_ACTION_TEXT[d.action]}"))
+        for step in steps:
+            out.append(_step_line(step))
+        if stage is Stage.DETERMINE_HOW:
+            out.extend(_bullet(line) for line in _methods(d))
+            sup = _supervisor(d)
+            if sup:
+                out.append(_bullet(sup))
+        if stage is Stage.TAKE_ACTION:
+            for duty in d.duties:
+                if duty is Duty.RENDER_AID:
+                    out.append(_bullet("Render aid: get medical help for the subject now."))
+                elif duty is Duty.REPORT:
+                    out.append(_bullet("Report what you saw, as your agency's policy requires."))
+        if not steps and len(out[-1]) and out[-1].startswith(f"{stage.value}."):
+            out.append(_bullet("Nothing concluded at this stage."))
+    if d.notices:
+        out.append("")
+        out.append("Protections")
+        out.extend(_bullet(n.text) for n in d.notices)
+    if d.basis:
+        out.append("")
+        out.append("Sources")
+        for c in d.basis:
+            flag = "" if c.verification.value == "verified" else f" [{c.verification.value.upper()}]"
+            section = f", {c.section}" if c.section else ""
+            out.append(_bullet(f"{c.id}: {c.title} - {c.citation}{section} ({c.kind.value}){flag}"))
+    out.append("")
+    out.append(textwrap.fill(d.disclaimer, width=92))
+    return "\n".join(out)
