@@ -74,6 +74,7 @@ class Force(BaseModel):
         default=None,
         ge=0,
         allow_inf_nan=False,
+        strict=True,  # `true` or "5" is not a duration; an audit record keeps numbers numbers
         description="Seconds the force has lasted so far; null when unknown.",
     )
 

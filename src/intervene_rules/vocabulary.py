@@ -15,30 +15,32 @@ from typing import Any
 class _Ordered(StrEnum):
     """A string enum whose comparison follows declaration order, not the alphabet."""
 
+    _idx: int
+
     @property
     def index(self) -> int:
         """Position in declaration order (0 = lowest)."""
-        return _ORDER[type(self)][self]
+        return self._idx
 
     def __lt__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self.index < other.index  # type: ignore[attr-defined]
+        return self._idx < other._idx  # type: ignore[attr-defined]
 
     def __le__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self.index <= other.index  # type: ignore[attr-defined]
+        return self._idx <= other._idx  # type: ignore[attr-defined]
 
     def __gt__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self.index > other.index  # type: ignore[attr-defined]
+        return self._idx > other._idx  # type: ignore[attr-defined]
 
     def __ge__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self.index >= other.index  # type: ignore[attr-defined]
+        return self._idx >= other._idx  # type: ignore[attr-defined]
 
     __hash__ = StrEnum.__hash__
 
@@ -211,15 +213,14 @@ class Verification(StrEnum):
     UNVERIFIED = "unverified"
 
 
-_ORDER: dict[type[_Ordered], dict[Any, int]] = {
-    cls: {m: i for i, m in enumerate(cls)} for cls in (Rank, Resistance, Action, Relation)
-}
+for _cls in (Rank, Resistance, Action, Relation):
+    for _i, _member in enumerate(_cls):
+        _member._idx = _i
 
 
 def relation(observer: Rank, actor: Rank) -> Relation:
     """The observer's standing relative to the actor."""
-    if observer < actor:
+    diff = observer._idx - actor._idx
+    if diff < 0:
         return Relation.JUNIOR
-    if observer > actor:
-        return Relation.SENIOR
-    return Relation.SAME
+    return Relation.SENIOR if diff else Relation.SAME

@@ -83,7 +83,7 @@ def to_fact(row: Row, sid: str) -> dict[str, Any]:
 
 MAX_EXPRESSIONS = 31
 MAX_TERMS = 256
-MAX_INLINED_ALTERNATIVES = 24
+MAX_INLINED_ALTERNATIVES = 12
 
 _Term = tuple[dict[str, frozenset[Any]], tuple[tuple[str, str, Any], ...]]
 
@@ -274,13 +274,13 @@ def _bodies(
                     f"durable_rules pattern (limit {MAX_EXPRESSIONS})",
                     code="eval_backend_limit",
                 )
-        name = f"r{i}"
-        names[name] = rule
         body = bodies[1 if _reads_action(cond) else 0]
-        if len(patterns) == 1:
-            body[name] = {"all": [{"m": patterns[0]}], "run": name}
-        else:
-            body[name] = {"any": [{f"m{j}": p} for j, p in enumerate(patterns)], "run": name}
+        # One durable rule per alternative, never `any`: measured on 2.0.28, an `any`
+        # alternative after the first that nests $and/$or inside its $and never matches.
+        for j, pattern in enumerate(patterns):
+            name = f"r{i}" if len(patterns) == 1 else f"r{i}_{j}"
+            names[name] = rule
+            body[name] = {"all": [{"m": pattern}], "run": name}
     bodies = [b for b in bodies if b] or [{}]
     for body in bodies:
         body[CATCH_ALL] = {"all": [{"m": _TRUE}], "run": CATCH_ALL}
@@ -322,7 +322,7 @@ def _import_engine() -> tuple[Any, Any, Any]:
     if sys.version_info >= (3, 13):
         raise BackendUnavailableError(
             "the durable backend needs durable_rules 2.0.28, which cannot be imported on "
-            f"Python {sys.version_info.major}.{sys.version_info.minor} (it calls "
+            f"Python {sys.version_info[0]}.{sys.version_info[1]} (it calls "
             "PyEval_CallObject, removed from the C API in 3.13); use backend='native'"
         )
     try:

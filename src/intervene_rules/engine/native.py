@@ -86,26 +86,85 @@ def _cmp(op: str, a: int, b: int) -> bool:
     return {"lt": a < b, "lte": a <= b, "gt": a > b, "gte": a >= b}[op]
 
 
+def _expr(cond: Cond, consts: dict[str, Any]) -> str:
+    """Python source for `cond` over the row `r`, facts `f_<name>` and action index `a`."""
+    if isinstance(cond, AllOf | AnyOf):
+        joiner = " and " if isinstance(cond, AllOf) else " or "
+        if not cond.items:
+            return "True" if isinstance(cond, AllOf) else "False"
+        return "(" + joiner.join(_expr(c, consts) for c in cond.items) + ")"
+
+    def const(value: Any) -> str:
+        name = f"_c{len(consts)}"
+        consts[name] = value
+        return name
+
+    f, op, v = cond.field, cond.op, cond.value
+    if f.startswith(FACT_PREFIX):
+        want = v if op == "eq" else not v
+        local = "f_" + f[len(FACT_PREFIX) :]
+        return local if want else f"(not {local})"
+    if f == "action":
+        pred = _compile_test(cond)
+        allowed = frozenset(i for i, lvl in enumerate(Action) if pred({"action": lvl}))
+        return f"(a in {const(allowed)})"
+    get = f"r[{f!r}]"
+    spec = FIELDS[f]
+    if spec.kind == "number":
+        if v is None:
+            return f"({get} is None)" if op == "eq" else f"({get} is not None)"
+        py = {"eq": "==", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}[op]
+        if op == "ne":
+            return f"({get} != {const(v)})"
+        return f"({get} is not None and {get} {py} {const(v)})"
+    if spec.kind == "set":
+        if op == "empty":
+            return f"(not {get})" if v else f"bool({get})"
+        c = const(frozenset(v))
+        return f"(not {c}.isdisjoint({get}))" if op == "contains_any" else f"{c}.isdisjoint({get})"
+    # finite domains: test membership in the satisfying values
+    pred = _compile_test(cond)
+    allowed_values = frozenset(x for x in spec.domain if pred({f: x}))
+    if spec.kind in ("bool", "tribool"):
+        return f"({get} in {const(tuple(allowed_values))})" if allowed_values else "False"
+    return f"({get} in {const(allowed_values)})"
+
+
+def generate(program: Program) -> tuple[str, dict[str, Any]]:
+    """Source of `fire(r)` for the whole program, and the constants it refers to."""
+    consts: dict[str, Any] = {}
+    lines = ["def fire(r):", "    out = []", "    a = 0"]
+    lines += [f"    f_{name} = False" for name in program.facts]
+    actions = list(Action)
+    for i, rule in enumerate(program.rules):
+        consts[f"_r{i}"] = rule
+        lines.append(f"    if {_expr(rule.when, consts)}:")
+        lines.append(f"        out.append(_r{i})")
+        if rule.action is not None:
+            lines.append(f"        a = max(a, {actions.index(rule.action)})")
+        lines += [f"        f_{name} = True" for name in rule.facts]
+    lines.append("    return tuple(out)")
+    return "\n".join(lines) + "\n", consts
+
+
 class NativeEvaluator:
-    """Runs a program's rules in order; later stages see earlier conclusions."""
+    """Runs a program's rules in order; later stages see earlier conclusions.
+
+    The program is generated once as one Python function (conditions inlined as boolean
+    expressions, facts and the action as locals), which is several times faster than
+    walking closures; `compile_cond` remains the reference for single conditions.
+    """
 
     name = "native"
 
     def __init__(self, program: Program) -> None:
         self.program = program
-        self._compiled = [(rule, compile_cond(rule.when)) for rule in program.rules]
+        source, consts = generate(program)
+        namespace: dict[str, Any] = dict(consts)
+        exec(compile(source, f"<intervene_rules:{id(program):x}>", "exec"), namespace)
+        self._fire: Callable[[Row], Firings] = namespace["fire"]
+        self.source = source
 
     def fire(self, row: Row) -> Firings:
-        """The rules that fire for `row`, in evaluation order. `row` gains the conclusions."""
-        fired: list[Rule] = []
-        action = Action.NONE
-        row["action"] = action
-        for rule, pred in self._compiled:
-            if pred(row):
-                fired.append(rule)
-                if rule.action is not None and rule.action > action:
-                    action = rule.action
-                    row["action"] = action
-                for fact in rule.facts:
-                    row[FACT_PREFIX + fact] = True
-        return tuple(fired)
+        """The rules that fire for `row`, in evaluation order."""
+        return self._fire(row)

@@ -2,8 +2,9 @@
 
 PyYAML's composer gives nodes with marks; we construct plain Python values ourselves so we
 can record `path -> (line, col)`, refuse duplicate keys (PyYAML keeps the last silently),
-and bound the work: file size, nesting depth, and the nodes visited through aliases (a
-"billion laughs" document is refused, not expanded).
+refuse tags beyond YAML's plain types, and bound the work: file size, nesting depth, and
+the nodes visited through aliases (a "billion laughs" document is refused, not expanded).
+Mapping keys are kept as written (`yes:` is the key "yes", not True).
 """
 
 from __future__ import annotations
@@ -19,6 +20,21 @@ from intervene_rules.location import SourceLocation
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 48
 MAX_NODES = 200_000
+
+_TAG = "tag:yaml.org,2002:"
+#: Tags a ruleset may carry, implicitly or explicitly; others (!!binary, !!set, !!python/...)
+#: would silently change what a value means, so they are refused.
+_SCALAR_TAGS = frozenset(_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp"))
+_HELP = {
+    "ruleset_too_large": "split the ruleset into layers with `extends`; do not expand aliases "
+    "into large structures",
+    "ruleset_too_deep": "flatten the conditions; rulesets never need this depth",
+    "ruleset_yaml_merge_key": "write the keys out instead of merging them with `<<`",
+    "ruleset_yaml_key": "write each key as plain text, e.g. `title:`",
+    "ruleset_yaml_tag": "remove the tag and write a plain string, number, list or mapping",
+    "ruleset_duplicate_key": "remove one of the two entries (or rename it)",
+    "ruleset_yaml_syntax": "fix the YAML syntax at this position (check indentation and quoting)",
+}
 
 Path = tuple[str | int, ...]
 
@@ -42,6 +58,8 @@ class Document:
 
 
 class _Budget(Exception):
+    """A limit was hit (size, depth): building stops at once."""
+
     def __init__(self, message: str, mark: Any, code: str) -> None:
         super().__init__(message)
         self.mark = mark
@@ -52,26 +70,59 @@ def _pos(mark: Any) -> tuple[int, int]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
 
 
+def _issue(code: str, message: str, file: str, mark: Any, path: Path = ()) -> Issue:
+    line, col = _pos(mark)
+    return Issue(code, message, SourceLocation(file, line, col, path), help=_HELP.get(code, ""))
+
+
+def _offset_pos(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of a character offset."""
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
 def parse(text: str | bytes, file: str) -> tuple[Document | None, list[Issue]]:
-    """Parse one YAML document. Returns the document, or None and the issues found."""
+    """Parse one YAML document.
+
+    Returns the document (None when it could not be built at all) and every issue found;
+    a document with issues (a duplicate key, an unsupported tag) is still returned so the
+    next stages can report their own problems in the same run.
+    """
     where = SourceLocation(file, 1, 1)
     if isinstance(text, bytes):
-        if len(text) > MAX_BYTES:
-            return None, [_too_big(where, len(text))]
+        raw = text
+        if len(raw) > MAX_BYTES:
+            return None, [too_large(where, len(raw))]
         try:
-            text = text.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
+            head = raw[: exc.start].decode("utf-8", "replace")
+            line, col = _offset_pos(head, len(head))
             return None, [
                 Issue(
                     "ruleset_encoding",
                     f"file is not valid UTF-8 (byte {exc.start})",
-                    where,
+                    SourceLocation(file, line, col),
                     help="save the ruleset as UTF-8",
                 )
             ]
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_BYTES:
-        return None, [_too_big(where, len(text))]
-    loader = yaml.SafeLoader(text)
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_BYTES:
+        return None, [too_large(where, size)]
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:
+        # raised for control characters (NUL, BEL, ...) before any parsing
+        line, col = _offset_pos(text, exc.position)
+        return None, [
+            Issue(
+                "ruleset_encoding",
+                f"character U+{exc.character:04X} is not allowed in YAML ({exc.reason})",
+                SourceLocation(file, line, col),
+                help="remove the control character (write it as an escape inside double "
+                "quotes if it is really meant)",
+            )
+        ]
     try:
         try:
             node = loader.get_single_node()
@@ -81,36 +132,36 @@ def parse(text: str | bytes, file: str) -> tuple[Document | None, list[Issue]]:
             line, col = _pos(exc.problem_mark or exc.context_mark)
             msg = exc.problem or "invalid YAML"
             if exc.context:
-                msg = f"{exc.context}: {msg}"
-            return None, [
-                Issue(
-                    "ruleset_yaml_syntax",
-                    msg,
-                    SourceLocation(file, line, col),
-                    help="fix the YAML syntax at this position (check indentation and quoting)",
-                )
-            ]
+                ctx = exc.context
+                if exc.context_mark is not None and exc.problem_mark is not None:
+                    cline, ccol = _pos(exc.context_mark)
+                    if (cline, ccol) != (line, col):
+                        ctx += f" (from line {cline}, column {ccol})"
+                msg = f"{ctx}: {msg}"
+            mark = exc.problem_mark or exc.context_mark
+            return None, [_issue("ruleset_yaml_syntax", msg, file, mark)]
         except yaml.YAMLError as exc:
-            return None, [Issue("ruleset_yaml_syntax", str(exc), where)]
+            return None, [_issue("ruleset_yaml_syntax", str(exc), file, None)]
         if node is None:
             return None, [
                 Issue("ruleset_empty", "the file is empty", where, help="write a ruleset mapping")
             ]
         doc = Document(file=file, text=text, data=None)
         counter = [0]
+        issues: list[Issue] = []
         try:
-            doc.data = _build(node, (), doc, loader, 0, counter)
+            doc.data = _build(node, (), doc, loader, 0, counter, issues)
         except _Budget as exc:
-            line, col = _pos(exc.mark)
-            return None, [Issue(exc.code, str(exc), SourceLocation(file, line, col))]
+            return None, [_issue(exc.code, str(exc), file, exc.mark)]
         except RecursionError:
             return None, [_too_deep(where)]
-        return doc, []
+        return doc, issues
     finally:
         loader.dispose()
 
 
-def _too_big(where: SourceLocation, size: int) -> Issue:
+def too_large(where: SourceLocation, size: int) -> Issue:
+    """Build the issue for a file of `size` bytes, over the limit."""
     return Issue(
         "ruleset_too_large",
         f"file is {size} bytes; the limit is {MAX_BYTES}",
@@ -129,7 +180,13 @@ def _too_deep(where: SourceLocation) -> Issue:
 
 
 def _build(
-    node: yaml.Node, path: Path, doc: Document, loader: yaml.SafeLoader, depth: int, n: list[int]
+    node: yaml.Node,
+    path: Path,
+    doc: Document,
+    loader: yaml.SafeLoader,
+    depth: int,
+    n: list[int],
+    issues: list[Issue],
 ) -> Any:
     n[0] += 1
     if n[0] > MAX_NODES:
@@ -139,35 +196,93 @@ def _build(
             "ruleset_too_large",
         )
     if depth > MAX_DEPTH:
-        raise _Budget(f"the document nests deeper than {MAX_DEPTH} levels", node.start_mark, "ruleset_too_deep")
+        raise _Budget(
+            f"the document nests deeper than {MAX_DEPTH} levels",
+            node.start_mark,
+            "ruleset_too_deep",
+        )
+    file = doc.file
     if isinstance(node, yaml.MappingNode):
+        if node.tag != _TAG + "map":
+            issues.append(_tag_issue(node, file, path))
+            return None
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise _Budget("merge keys ('<<') are not supported; write keys out", key_node.start_mark, "ruleset_yaml_merge_key")
-            if not isinstance(key_node, yaml.ScalarNode):
-                raise _Budget("mapping keys must be plain scalars", key_node.start_mark, "ruleset_yaml_key")
-            key = loader.construct_object(key_node)
-            if not isinstance(key, str | int | bool) or key is None:
-                key = str(key)
-            if key in out:
-                raise _Budget(
-                    f"duplicate key {key!r} (YAML would silently keep the last)",
-                    key_node.start_mark,
-                    "ruleset_duplicate_key",
+            if key_node.tag == _TAG + "merge":
+                issues.append(
+                    _issue(
+                        "ruleset_yaml_merge_key",
+                        "merge keys ('<<') are not supported; write keys out",
+                        file,
+                        key_node.start_mark,
+                        path,
+                    )
                 )
-            sub = (*path, key if isinstance(key, str) else str(key))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                issues.append(
+                    _issue(
+                        "ruleset_yaml_key",
+                        "mapping keys must be plain scalars",
+                        file,
+                        key_node.start_mark,
+                        path,
+                    )
+                )
+                continue
+            if key_node.tag not in _SCALAR_TAGS:
+                issues.append(_tag_issue(key_node, file, path))
+                continue
+            # the key as written: `yes:`, `1:` and `2020-13-45:` are the strings a reader sees
+            key = str(key_node.value)
+            sub = (*path, key)
+            if key in out:
+                first = doc.locs.get(sub, (0, 0))
+                issues.append(
+                    _issue(
+                        "ruleset_duplicate_key",
+                        f"duplicate key {key!r} (first at line {first[0]}; YAML would silently "
+                        "keep the last)",
+                        file,
+                        key_node.start_mark,
+                        sub,
+                    )
+                )
+                continue
             doc.locs[sub] = _pos(key_node.start_mark)
-            out[key] = _build(value_node, sub, doc, loader, depth + 1, n)
+            out[key] = _build(value_node, sub, doc, loader, depth + 1, n, issues)
         return out
     if isinstance(node, yaml.SequenceNode):
+        if node.tag != _TAG + "seq":
+            issues.append(_tag_issue(node, file, path))
+            return None
         items = []
         for i, item in enumerate(node.value):
             sub = (*path, i)
             doc.locs[sub] = _pos(item.start_mark)
-            items.append(_build(item, sub, doc, loader, depth + 1, n))
+            items.append(_build(item, sub, doc, loader, depth + 1, n, issues))
         return items
+    if node.tag not in _SCALAR_TAGS:
+        issues.append(_tag_issue(node, file, path))
+        return None
     try:
         return loader.construct_object(node)
-    except yaml.YAMLError as exc:
-        raise _Budget(f"bad scalar: {exc}", node.start_mark, "ruleset_yaml_syntax") from None
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        # e.g. `2020-13-45`, which PyYAML resolves as a timestamp and cannot construct
+        detail = getattr(exc, "problem", None) or str(exc)
+        issues.append(
+            Issue(
+                "ruleset_invalid_value",
+                f"cannot read {node.value!r}: {detail}",
+                SourceLocation(file, *_pos(node.start_mark), path),
+                help="write a valid date as YYYY-MM-DD, or quote the text to keep it a string",
+            )
+        )
+        return None
+
+
+def _tag_issue(node: yaml.Node, file: str, path: Path) -> Issue:
+    tag = str(node.tag)
+    shown = "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
+    message = f"the YAML tag {shown!r} is not supported"
+    return _issue("ruleset_yaml_tag", message, file, node.start_mark, path)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,7 +57,7 @@ Pass = Callable[[_State], None]
 
 
 def negate(cond: Cond) -> Cond:
-    """The negation of `cond`, still in negation normal form (no `not` node exists)."""
+    """Negate `cond`, staying in negation normal form (no `not` node exists)."""
     if isinstance(cond, AllOf):
         return AnyOf(tuple(negate(c) for c in cond.items), cond.origin)
     if isinstance(cond, AnyOf):
@@ -102,7 +103,7 @@ def _parse(
                 "ruleset_bad_condition",
                 "a condition must be a non-empty mapping of field: test, all:, any: or not:",
                 loc,
-                help="e.g. `force.type: {in: [cew, firearm]}`",
+                help="write e.g. `force.type: {in: [cew, firearm]}`",
             )
         )
         return AllOf((), loc)
@@ -113,7 +114,13 @@ def _parse(
         if key in ("all", "any"):
             if not isinstance(value, list) or not value:
                 issues.append(
-                    Issue("ruleset_bad_condition", f"`{key}:` takes a non-empty list", kloc)
+                    Issue(
+                        "ruleset_bad_condition",
+                        f"`{key}:` takes a non-empty list",
+                        kloc,
+                        help=f"write one condition per item, e.g. `{key}: [{{subject.restrained: "
+                        "true}, {force.type: cew}]`",
+                    )
                 )
                 continue
             items = tuple(
@@ -143,26 +150,43 @@ def _field_tests(
 ) -> list[Cond]:
     spec = _field_spec(name, facts)
     if spec is None:
-        known = [*FIELDS, *(FACT_PREFIX + f for f in sorted(facts)), *_COMBINATORS]
-        hint = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+        concluded = [FACT_PREFIX + f for f in sorted(facts)]
         if name.startswith(FACT_PREFIX):
+            # a fact is only ever confused with another fact
+            hint = difflib.get_close_matches(name, concluded, n=1, cutoff=0.6)
             msg = f"no rule concludes fact {name[len(FACT_PREFIX):]!r}"
             code = "ruleset_unknown_fact"
+            advice = "read a fact some rule concludes (`then: {facts: [...]}`)" + (
+                f": {', '.join(concluded)}" if concluded else ""
+            )
         else:
+            known = [*FIELDS, *concluded, *_COMBINATORS]
+            hint = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
             msg = f"unknown field {name!r}"
             code = "ruleset_unknown_field"
+            advice = "see the field list in the ruleset format reference"
         issues.append(
             Issue(
                 code,
                 msg,
                 loc,
-                help=(f"did you mean {hint[0]!r}? " if hint else "")
-                + "see the field list in the ruleset format reference",
+                help=(f"did you mean {hint[0]!r}? " if hint else "") + advice,
                 ctx={"field": name},
             )
         )
         return []
     if isinstance(value, dict):
+        if not value:
+            issues.append(
+                Issue(
+                    "ruleset_bad_condition",
+                    f"no test for {name}: the operator mapping is empty",
+                    loc,
+                    help=f"write a value or an operator, e.g. `{name}: {{ne: ...}}`; "
+                    f"allowed operators: {', '.join(sorted(OPS_BY_KIND[spec.kind]))}",
+                )
+            )
+            return []
         tests: list[Cond] = []
         for op, operand in value.items():
             test = _make_test(spec, str(op), operand, loc, issues)
@@ -171,6 +195,16 @@ def _field_tests(
         return tests
     if isinstance(value, list):
         op = "contains_any" if spec.kind == "set" else "in"
+    elif spec.kind == "set":
+        issues.append(
+            Issue(
+                "ruleset_bad_operand",
+                f"{spec.name} is a set of values; a single value cannot equal it",
+                loc,
+                help=f"write `{spec.name}: {{contains_any: [{value}]}}` or a list",
+            )
+        )
+        return []
     else:
         op = "eq"
     test = _make_test(spec, op, value, loc, issues)
@@ -196,7 +230,12 @@ def _make_test(
     if op in ("in", "not_in", "contains_any", "contains_none"):
         if not isinstance(operand, list) or not operand:
             issues.append(
-                Issue("ruleset_bad_operand", f"`{op}` takes a non-empty list of values", loc)
+                Issue(
+                    "ruleset_bad_operand",
+                    f"`{op}` takes a non-empty list of values",
+                    loc,
+                    help=f"write e.g. `{{{op}: [a, b]}}`",
+                )
             )
             return None
         values = [_coerce(spec, v, loc, issues) for v in operand]
@@ -206,7 +245,14 @@ def _make_test(
         return Test(spec.name, op, tuple(sorted(set(values), key=order.__getitem__)), loc)
     if op == "empty":
         if not isinstance(operand, bool):
-            issues.append(Issue("ruleset_bad_operand", "`empty` takes true or false", loc))
+            issues.append(
+                Issue(
+                    "ruleset_bad_operand",
+                    f"`empty` takes true or false, got {operand!r}",
+                    loc,
+                    help="write `{empty: true}` or `{empty: false}`",
+                )
+            )
             return None
         return Test(spec.name, op, operand, loc)
     if spec.kind == "number" and op in ("eq", "ne") and operand is None:
@@ -222,9 +268,19 @@ _BAD = object()
 
 def _coerce(spec: FieldSpec, value: Any, loc: SourceLocation, issues: list[Issue]) -> Any:
     if spec.kind == "number":
-        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
             issues.append(
-                Issue("ruleset_bad_operand", f"{spec.name} compares with numbers, got {value!r}", loc)
+                Issue(
+                    "ruleset_bad_operand",
+                    f"{spec.name} compares with finite numbers, got {value!r}",
+                    loc,
+                    help="write a plain number without quotes, e.g. `{gte: 10}` "
+                    "(not .nan or .inf)",
+                )
             )
             return _BAD
         return float(value)
@@ -234,7 +290,12 @@ def _coerce(spec: FieldSpec, value: Any, loc: SourceLocation, issues: list[Issue
             return value
         allowed = "true, false" + (", null" if spec.kind == "tribool" else "")
         issues.append(
-            Issue("ruleset_bad_operand", f"{spec.name} is {allowed}; got {value!r}", loc)
+            Issue(
+                "ruleset_bad_operand",
+                f"{spec.name} is {allowed}; got {value!r}",
+                loc,
+                help=f"write {allowed.replace(', ', ' or ')} without quotes",
+            )
         )
         return _BAD
     names = [m.value for m in domain]
@@ -261,11 +322,13 @@ def _check_citations(state: _State) -> None:
     for placed in state.merged.rules.values():
         for i, sid in enumerate(placed.value.basis):
             cited.append((sid, _loc(placed, (*placed.path, "basis", i))))
-    for placed_opt in (state.merged.force_grid, state.merged.opportunity):
+    others = [state.merged.force_grid, state.merged.opportunity, *state.merged.notices.values()]
+    for placed_opt in others:
         if placed_opt is not None:
-            cited.extend((sid, placed_opt.loc) for sid in placed_opt.value.basis)
-    for notice in state.merged.notices.values():
-        cited.extend((sid, notice.loc) for sid in notice.value.basis)
+            cited.extend(
+                (sid, _loc(placed_opt, (*placed_opt.path, "basis", i)))
+                for i, sid in enumerate(placed_opt.value.basis)
+            )
     for sid, loc in cited:
         if sid not in state.merged.sources:
             hint = difflib.get_close_matches(sid, known, n=1)
@@ -285,7 +348,8 @@ def _check_citations(state: _State) -> None:
 
 def _reads(cond: Cond) -> set[str]:
     if isinstance(cond, Test):
-        return {cond.field} if cond.field == "action" or cond.field.startswith(FACT_PREFIX) else set()
+        read = cond.field == "action" or cond.field.startswith(FACT_PREFIX)
+        return {cond.field} if read else set()
     out: set[str] = set()
     for item in cond.items:
         out |= _reads(item)
@@ -378,14 +442,18 @@ def _order(state: _State) -> None:
             for i in sorted(ready):
                 done.append(i)
                 del remaining[i]
-        for i in sorted(set(remaining) | set(self_reads)):
+        # report the rules on a cycle, not those merely waiting for one
+        for i in sorted(_on_cycle(remaining) | set(self_reads)):
             placed = group[i][0]
+            facts = sorted(_reads(group[i][1]) - {"action"})
             state.issues.append(
                 Issue(
                     "ruleset_fact_cycle",
-                    f"rule {placed.value.id!r} depends on a fact that depends on it",
+                    f"rule {placed.value.id!r} depends on a fact that depends on it "
+                    f"(it reads {', '.join(facts)})",
                     placed.loc,
-                    help="break the cycle: a fact must not be derived from itself",
+                    help="break the cycle: a fact must not be derived from itself; move one "
+                    "rule to a later stage or derive the fact from situation fields",
                 )
             )
         for i in done:
@@ -407,6 +475,24 @@ def _order(state: _State) -> None:
                     reads=frozenset(_reads(cond)),
                 )
             )
+
+
+def _on_cycle(deps: dict[int, set[int]]) -> set[int]:
+    """Return the nodes that can reach themselves through `deps` (edges to other nodes)."""
+    out: set[int] = set()
+    for start in deps:
+        seen: set[int] = set()
+        todo = list(deps[start])
+        while todo:
+            node = todo.pop()
+            if node == start:
+                out.add(start)
+                break
+            if node in seen or node not in deps:
+                continue
+            seen.add(node)
+            todo.extend(deps[node])
+    return out
 
 
 PASSES: tuple[tuple[str, Pass], ...] = (

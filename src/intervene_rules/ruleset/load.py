@@ -20,13 +20,13 @@ from pydantic import BaseModel, ValidationError
 
 from intervene_rules.errors import Issue, RulesetError
 from intervene_rules.location import SourceLocation
-from intervene_rules.ruleset._yaml import Document, parse
+from intervene_rules.ruleset._yaml import MAX_BYTES, Document, parse, too_large
 from intervene_rules.ruleset.model import (
     ForceGridSpec,
     NoticeSpec,
     OpportunitySpec,
-    RuleSpec,
     RulesetSpec,
+    RuleSpec,
     SourceSpec,
 )
 from intervene_rules.vocabulary import ForceType, Rank, Resistance
@@ -90,11 +90,16 @@ class Merged:
 
 
 def resolve(ref: str | Path, *, relative_to: Path | None = None) -> Path | None:
-    """A bundled id, a sibling layer id, or a path -> the file, or None."""
+    """Find the file of a bundled id, a sibling layer id, or a path; None if there is none.
+
+    A relative path written in a layer's `extends` is read from that layer's directory.
+    """
     text = str(ref)
     candidates: list[Path] = []
     if relative_to is not None and "/" not in text and not text.endswith(SUFFIX):
         candidates.append(relative_to / f"{text}{SUFFIX}")
+    if relative_to is not None and not Path(text).is_absolute():
+        candidates.append(relative_to / text)
     candidates.append(Path(text))
     if "/" not in text and not text.endswith(SUFFIX):
         candidates.append(bundled_dir() / f"{text}{SUFFIX}")
@@ -109,6 +114,7 @@ def load_layers(ref: str | Path) -> Merged:
 
     Raises:
         RulesetError: with every issue found in every file involved.
+
     """
     issues: list[Issue] = []
     path = resolve(ref)
@@ -137,7 +143,7 @@ def load_layers(ref: str | Path) -> Merged:
 
 
 def _display(path: Path) -> str:
-    """A path as shown in messages: relative to the bundled dir or the cwd when inside them."""
+    """Show a path relative to the bundled dir or the cwd when it is inside them."""
     resolved = path.resolve()
     for base, prefix in ((bundled_dir().resolve(), "rulesets/"), (Path.cwd().resolve(), "")):
         try:
@@ -200,36 +206,66 @@ def _visit(
 def _read_layer(path: Path, issues: list[Issue]) -> Layer | None:
     shown = _display(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)  # never read a huge file whole to refuse it
+        if len(raw) > MAX_BYTES:
+            issues.append(too_large(SourceLocation(shown, 1, 1), path.stat().st_size))
+            return None
     except OSError as exc:
-        issues.append(Issue("ruleset_unreadable", f"cannot read: {exc.strerror}", SourceLocation(shown)))
+        issues.append(
+            Issue(
+                "ruleset_unreadable",
+                f"cannot read: {exc.strerror}",
+                SourceLocation(shown),
+                help="check that the file exists and is readable",
+            )
+        )
         return None
     doc, found = parse(raw, shown)
     issues.extend(found)
     if doc is None:
         return None
     if not isinstance(doc.data, dict):
+        if found:  # the YAML stage refused the root already (an unsupported tag)
+            return None
         issues.append(
             Issue(
                 "ruleset_not_mapping",
-                "a ruleset file must be a mapping (id:, title:, rules:, ...)",
+                "a ruleset file must be a mapping (id:, title:, rules:, ...), "
+                f"not a {_yaml_type(doc.data)}",
                 SourceLocation(shown, 1, 1),
+                help="write top-level `key: value` lines: id, title, version, jurisdiction, "
+                "sources, rules",
             )
         )
         return None
     try:
         spec = RulesetSpec.model_validate(doc.data)
     except ValidationError as exc:
-        issues.extend(_pydantic_issues(exc, doc))
+        # a value the YAML stage already refused (and replaced) is not reported twice
+        refused = [i.loc.path for i in found]
+        issues.extend(
+            i
+            for i in _pydantic_issues(exc, doc)
+            if not any(i.loc.path[: len(p)] == p for p in refused)
+        )
         return None
     return Layer(spec, doc)
+
+
+def _yaml_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if value is None:
+        return "null"
+    return "single value"
 
 
 # --- pydantic errors -> Issues with advice ------------------------------------------------
 
 
 def _unwrap(annotation: Any) -> Any:
-    """The model class inside list[...], dict[..., ...], X | None; else the annotation."""
+    """Return the model class inside list[...], dict[..., ...], X | None; else the annotation."""
     origin = typing.get_origin(annotation)
     if origin in (typing.Union, types.UnionType):
         for arg in typing.get_args(annotation):
@@ -255,15 +291,53 @@ def _model_at(path: tuple[Any, ...]) -> type[BaseModel] | None:
 
 _QUOTED = re.compile(r"'([^']*)'")
 
+#: What to write instead, by pydantic error type (the YAML names of the types).
+_TYPE_HELP = {
+    "string_type": "write text here; quote it if YAML would read it as a number, date or "
+    'true/false (e.g. "1.0")',
+    "string_too_short": "write a non-empty text",
+    "string_pattern_mismatch": "use lower-case letters, digits, '_', '.' and '-', starting with "
+    "a letter or digit (e.g. my_rule_1)",
+    "list_type": "write a list, e.g. `[a, b]`, or one `- item` per line",
+    "tuple_type": "write a list, e.g. `[a, b]`, or one `- item` per line",
+    "too_short": "give at least one item",
+    "dict_type": "write a mapping of `key: value` lines",
+    "model_type": "write a mapping of `key: value` lines",
+    "model_attributes_type": "write a mapping of `key: value` lines",
+    "bool_type": "write true or false",
+    "int_type": "write a whole number without quotes",
+    "int_parsing": "write a whole number without quotes",
+    "int_from_float": "write a whole number without quotes",
+    "float_type": "write a number without quotes, e.g. 10 or 2.5",
+    "float_parsing": "write a number without quotes, e.g. 10 or 2.5",
+    "finite_number": "write a finite number (not .nan or .inf)",
+    "greater_than_equal": "write a number of at least {ge}",
+    "less_than_equal": "write a number of at most {le}",
+    "date_type": "write a date as YYYY-MM-DD, e.g. 2024-01-31",
+    "date_parsing": "write a date as YYYY-MM-DD, e.g. 2024-01-31",
+    "date_from_datetime_parsing": "write a date as YYYY-MM-DD, e.g. 2024-01-31",
+    "date_from_datetime_inexact": "write a date as YYYY-MM-DD, without a time",
+}
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
 
 def _pydantic_issues(exc: ValidationError, doc: Document) -> list[Issue]:
     out: list[Issue] = []
     for err in exc.errors(include_url=False):
-        path = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        path = tuple(
+            p
+            for p in err["loc"]
+            if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]"))
+        )
         loc = doc.loc(path)
         kind = err["type"]
         msg = err["msg"]
-        help_ = ""
+        ctx = err.get("ctx") or {}
+        help_ = str(ctx.get("help", ""))
         code = "ruleset_invalid_value"
         if kind == "extra_forbidden":
             code = "ruleset_unknown_key"
@@ -281,15 +355,24 @@ def _pydantic_issues(exc: ValidationError, doc: Document) -> list[Issue]:
             help_ = f"add `{path[-1]}:` here"
         elif kind in ("enum", "literal_error"):
             code = "ruleset_unknown_value"
-            allowed = _QUOTED.findall(str(err.get("ctx", {}).get("expected", "")))
+            expected = str(ctx.get("expected", ""))
+            allowed = _QUOTED.findall(expected)
             given = str(err.get("input"))
             hint = difflib.get_close_matches(given, allowed, n=1)
-            msg = f"unknown value {given!r}"
+            msg = f"unknown value {_short(given)}"
             help_ = (f"did you mean {hint[0]!r}? " if hint else "") + (
-                f"allowed: {', '.join(allowed)}" if allowed else ""
+                f"allowed: {', '.join(allowed) if allowed else expected}"
             )
         else:
-            msg = f"{msg} (got {err.get('input')!r})" if "input" in err else msg
+            msg = f"{msg} (got {_short(err.get('input'))})" if "input" in err else msg
+            if not help_:
+                template = _TYPE_HELP.get(kind, "")
+                try:
+                    help_ = template.format(**ctx)
+                except (KeyError, IndexError, ValueError):
+                    help_ = template
+            if not help_:
+                help_ = "write a value of the type this key takes (see the format reference)"
         out.append(Issue(code, msg, loc, help=help_))
     return out
 
@@ -331,9 +414,13 @@ def _merge(layers: list[Layer], issues: list[Issue]) -> Merged:
         if spec.force_grid is not None:
             _merge_grid(merged, layer, spec.force_grid, issues)
         if spec.opportunity is not None:
-            merged.opportunity = Placed(spec.opportunity, lid, layer.loc("opportunity"))
+            merged.opportunity = Placed(
+                spec.opportunity, lid, layer.loc("opportunity"), layer.doc, ("opportunity",)
+            )
         for i, notice in enumerate(spec.notices):
-            merged.notices[notice.id] = Placed(notice, lid, layer.loc("notices", i))
+            merged.notices[notice.id] = Placed(
+                notice, lid, layer.loc("notices", i), layer.doc, ("notices", i)
+            )
         _merge_rules(merged, layer, issues)
     return merged
 
@@ -344,7 +431,12 @@ def _merge_sources(merged: Merged, layer: Layer, issues: list[Issue]) -> None:
         loc = layer.loc("sources", i, "id")
         if src.id in seen_here:
             issues.append(
-                Issue("ruleset_duplicate_source", f"source {src.id!r} declared twice in this file", loc)
+                Issue(
+                    "ruleset_duplicate_source",
+                    f"source {src.id!r} declared twice in this file",
+                    loc,
+                    help="keep one declaration, or give the other source its own id",
+                )
             )
             continue
         seen_here.add(src.id)
@@ -353,7 +445,8 @@ def _merge_sources(merged: Merged, layer: Layer, issues: list[Issue]) -> None:
             issues.append(
                 Issue(
                     "ruleset_source_conflict",
-                    f"source {src.id!r} is declared differently in layer {prev.layer!r} ({prev.loc})",
+                    f"source {src.id!r} is declared differently in layer {prev.layer!r} "
+                    f"({prev.loc})",
                     loc,
                     help="cite the base layer's declaration (omit it here) or use a new id",
                 )
@@ -382,11 +475,14 @@ def _merge_grid(merged: Merged, layer: Layer, grid: ForceGridSpec, issues: list[
             continue
         base[resistance] = row
     merged.grid_rows = base
-    merged.force_grid = Placed(grid, layer.spec.id, layer.loc("force_grid"))
+    merged.force_grid = Placed(
+        grid, layer.spec.id, layer.loc("force_grid"), layer.doc, ("force_grid",)
+    )
 
 
 def _merge_rules(merged: Merged, layer: Layer, issues: list[Issue]) -> None:
     here: dict[str, SourceLocation] = {}
+    replaced: dict[str, str] = {}  # base rule id -> id of the rule in this layer replacing it
     for i, rule in enumerate(layer.spec.rules):
         loc = layer.loc("rules", i)
         id_loc = layer.loc("rules", i, "id")
@@ -403,6 +499,18 @@ def _merge_rules(merged: Merged, layer: Layer, issues: list[Issue]) -> None:
         here[rule.id] = id_loc
         if rule.replaces is not None:
             target = merged.rules.get(rule.replaces)
+            if rule.replaces in replaced:
+                issues.append(
+                    Issue(
+                        "ruleset_replaces_unknown",
+                        f"replaces {rule.replaces!r}, which rule {replaced[rule.replaces]!r} "
+                        "of this layer already replaces",
+                        layer.loc("rules", i, "replaces"),
+                        help="a base rule is replaced by one rule; merge the two or drop "
+                        "`replaces` here",
+                    )
+                )
+                continue
             if target is None or target.layer == layer.spec.id:
                 known = [k for k, v in merged.rules.items() if v.layer != layer.spec.id]
                 hint = difflib.get_close_matches(rule.replaces, known, n=1)
@@ -411,11 +519,13 @@ def _merge_rules(merged: Merged, layer: Layer, issues: list[Issue]) -> None:
                         "ruleset_replaces_unknown",
                         f"replaces {rule.replaces!r}, which no base layer defines",
                         layer.loc("rules", i, "replaces"),
-                        help=f"did you mean {hint[0]!r}?" if hint else "name a rule of a base layer",
+                        help=(f"did you mean {hint[0]!r}? " if hint else "")
+                        + "name a rule of a base layer",
                     )
                 )
                 continue
             del merged.rules[rule.replaces]
+            replaced[rule.replaces] = rule.id
         prev = merged.rules.get(rule.id)
         if prev is not None:
             issues.append(

@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
 
 from intervene_rules.vocabulary import (
     Action,
@@ -55,7 +56,9 @@ class OpportunitySpec(BaseModel):
         default=None,
         ge=0,
         allow_inf_nan=False,
-        description="Force lasting at least this long gives an opportunity; null: never assume one.",
+        strict=True,  # `true` or "5" are not durations
+        description="Force lasting at least this long gives an opportunity; "
+        "null: never assume one.",
     )
     because: str = Field(min_length=1)
     basis: list[str] = Field(min_length=1)
@@ -86,7 +89,11 @@ class ThenSpec(BaseModel):
     def _fact_names(cls, value: list[str]) -> list[str]:
         for name in value:
             if not name.isidentifier() or name != name.lower():
-                raise ValueError(f"fact name {name!r} must be a lower_snake_case identifier")
+                raise PydanticCustomError(
+                    "fact_name",
+                    "fact name {name} must be a lower_snake_case identifier",
+                    {"name": repr(name), "help": "name facts like `excessive_force`"},
+                )
         return value
 
 
@@ -110,13 +117,19 @@ class RuleSpec(BaseModel):
     @field_validator("stage", mode="before")
     @classmethod
     def _stage_by_name(cls, value: Any) -> Any:
+        if isinstance(value, Stage):
+            return value
         if isinstance(value, str):
             for stage in Stage:
                 if stage.key == value:
                     return stage
-            names = ", ".join(s.key for s in Stage)
-            raise ValueError(f"unknown stage {value!r}; use one of {names} (or 1-5)")
-        return value
+        # a number 1-5 also names a stage; `true` (an int to Python) and 2.0 do not
+        elif isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= len(Stage):
+            return Stage(value)
+        names = ", ".join(repr(s.key) for s in Stage)
+        raise PydanticCustomError(
+            "enum", "Input should be {expected} (or 1-5)", {"expected": names}
+        )
 
 
 class NoticeSpec(BaseModel):
@@ -134,7 +147,9 @@ class RulesetSpec(BaseModel):
 
     model_config = _CFG
 
-    format: int = Field(default=1, ge=1, le=1, description="Ruleset format version (1).")
+    format: int = Field(
+        default=1, ge=1, le=1, strict=True, description="Ruleset format version (1)."
+    )
     id: str = Field(pattern=_ID)
     title: str = Field(min_length=1)
     version: str = Field(min_length=1)

@@ -1,0 +1,88 @@
+"""Both evaluators, and the decision table, agree on every situation (native is the reference).
+
+Over the discrete space: a deterministic sample by default, every class point with
+--thorough. Over the continuous duration: Hypothesis.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given
+
+from intervene_rules import EvaluatorMismatchError, Ruleset, Situation, evaluate, load_ruleset
+from intervene_rules.engine.row import make_row
+from intervene_rules.ruleset.load import bundled_ids
+from tests.property.strategies import situations
+
+durable = pytest.importorskip("durable.engine", reason="durable_rules needs Python < 3.13")
+
+BUNDLED = bundled_ids()
+RULESETS = {rid: load_ruleset(rid) for rid in BUNDLED}
+
+
+def assert_agree(rs: Ruleset, s: Situation) -> None:
+    native = rs.table.compute(s)
+    via_table = evaluate(rs, s)
+    via_durable = evaluate(rs, s, backend="durable")
+    if not (native == via_table == via_durable):
+        raise EvaluatorMismatchError(
+            f"{rs.id}: evaluators disagree",
+            situation=s,
+            diffs=[
+                f"native={native.action}/{native.duties}",
+                f"table={via_table.action}/{via_table.duties}",
+                f"durable={via_durable.action}/{via_durable.duties}",
+            ],
+        )
+
+
+def _compare_firings(rs: Ruleset, step: int) -> int:
+    from intervene_rules.engine.durable import durable_for
+
+    ev = durable_for(rs.digest, rs.program)
+    n = 0
+    for s in itertools.islice(rs.table.classes.situations(), 0, None, step):
+        row = make_row(rs.program, s)
+        native_ids = [r.id for r in rs.table.native.fire(row)]
+        durable_ids = [r.id for r in ev.fire(row)]
+        assert native_ids == durable_ids, (s.model_dump_json(), native_ids, durable_ids)
+        n += 1
+    return n
+
+
+@pytest.mark.parametrize("rid", BUNDLED)
+def test_evaluators_agree_on_a_sample_of_the_discrete_space(rid: str) -> None:
+    rs = RULESETS[rid]
+    n = _compare_firings(rs, step=37)
+    assert n >= rs.table.classes.size() // 37
+
+
+@pytest.mark.thorough
+@pytest.mark.parametrize("rid", BUNDLED)
+def test_evaluators_agree_on_the_whole_discrete_space(rid: str) -> None:
+    rs = RULESETS[rid]
+    assert _compare_firings(rs, step=1) == rs.table.classes.size()
+
+
+@pytest.mark.parametrize("rid", BUNDLED)
+@given(s=situations())
+def test_evaluators_and_table_agree_on_random_situations(rid: str, s: Situation) -> None:
+    assert_agree(RULESETS[rid], s)
+
+
+@pytest.mark.parametrize("rid", BUNDLED)
+@given(s=situations())
+def test_decision_depends_only_on_the_class_key(rid: str, s: Situation) -> None:
+    """Two situations with one class key get one decision (what makes the table exact)."""
+    rs = RULESETS[rid]
+    vc = rs.table.classes
+    rep_duration = {vc.duration_class(d): d for d in vc.durations()}[
+        vc.duration_class(s.force.duration_s)
+    ]
+    twin = s.model_copy(
+        update={"force": s.force.model_copy(update={"duration_s": rep_duration})}
+    )
+    assert rs.table.key(twin) == rs.table.key(s)
+    assert rs.table.compute(twin) == rs.table.compute(s)
