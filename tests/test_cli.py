@@ -1,0 +1,89 @@
+"""The `intervene` command: output, exit codes, and no tracebacks on bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from intervene_rules.cli import main
+
+
+def run(*argv: str, stdin: str = "") -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err, stdin=io.StringIO(stdin))
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_evaluate_example_explained() -> None:
+    code, out, _ = run("evaluate", "--example", "prone-restraint", "--explain")
+    assert code == 0
+    assert out.startswith("DECISION: INTERVENE")
+    assert "1. See the problem" in out and "5. Take action" in out
+    assert "supervisor of higher rank than the sergeant" in out
+    assert "not legal advice" in out
+
+
+def test_evaluate_json_from_stdin_matches_the_contract() -> None:
+    from intervene_rules.cli import _examples
+
+    code, out, _ = run("evaluate", "--ruleset", "federal-baseline", "-", stdin=_examples()["unlawful-search"])
+    assert code == 0
+    decision = json.loads(out)
+    assert decision["action"] == "intervene"
+    assert {"action", "duties", "methods", "basis", "trace", "ruleset"} <= set(decision)
+    assert decision["ruleset"]["id"] == "federal-baseline"
+
+
+def test_evaluate_both_backends_print_the_same() -> None:
+    pytest.importorskip("durable.engine")
+    a = run("evaluate", "--example", "ignored-warning")
+    b = run("evaluate", "--example", "ignored-warning", "--backend", "durable")
+    assert a == b
+
+
+@pytest.mark.parametrize(
+    ("stdin", "fragment"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ('{"actor": {"rank": "sarge"}}', "actor.rank"),
+    ],
+)
+def test_bad_situation_exits_2_without_traceback(stdin: str, fragment: str) -> None:
+    code, out, err = run("evaluate", "-", stdin=stdin)
+    assert code == 2 and out == ""
+    assert fragment in err and "Traceback" not in err
+
+
+def test_bad_ruleset_exits_2_with_location(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\ntitle: t\nversion: '1'\njurisdiction: j\nrulez: []\n")
+    code, _, err = run("evaluate", "--example", "prone-restraint", "--ruleset", str(bad))
+    assert code == 2
+    assert "bad.yaml:5:1" in err and "ruleset_unknown_key" in err and "rules" in err
+
+
+def test_unknown_example_and_missing_file() -> None:
+    assert run("evaluate", "--example", "nope")[0] == 2
+    assert run("evaluate", "/no/such/file.json")[0] == 2
+    code, out, _ = run("evaluate", "--list-examples")
+    assert code == 0 and "prone-restraint" in out
+
+
+@pytest.mark.parametrize("which", ["situation", "decision"])
+def test_schema(which: str) -> None:
+    code, out, _ = run("schema", which)
+    schema = json.loads(out)
+    assert code == 0 and schema["type"] == "object"
+    assert schema["additionalProperties"] is False
+
+
+def test_list() -> None:
+    code, out, _ = run("list", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and {r["id"] for r in rows} >= {"federal-baseline", "model-policy"}
+    code, out, _ = run("list")
+    assert code == 0 and "federal-baseline <- model-policy" in out
