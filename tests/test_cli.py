@@ -29,7 +29,9 @@ def test_evaluate_example_explained() -> None:
 def test_evaluate_json_from_stdin_matches_the_contract() -> None:
     from intervene_rules.cli import _examples
 
-    code, out, _ = run("evaluate", "--ruleset", "federal-baseline", "-", stdin=_examples()["unlawful-search"])
+    code, out, _ = run(
+        "evaluate", "--ruleset", "federal-baseline", "-", stdin=_examples()["unlawful-search"]
+    )
     assert code == 0
     decision = json.loads(out)
     assert decision["action"] == "intervene"

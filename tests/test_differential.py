@@ -81,8 +81,6 @@ def test_decision_depends_only_on_the_class_key(rid: str, s: Situation) -> None:
     rep_duration = {vc.duration_class(d): d for d in vc.durations()}[
         vc.duration_class(s.force.duration_s)
     ]
-    twin = s.model_copy(
-        update={"force": s.force.model_copy(update={"duration_s": rep_duration})}
-    )
+    twin = s.model_copy(update={"force": s.force.model_copy(update={"duration_s": rep_duration})})
     assert rs.table.key(twin) == rs.table.key(s)
     assert rs.table.compute(twin) == rs.table.compute(s)

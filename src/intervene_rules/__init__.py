@@ -12,7 +12,7 @@ from intervene_rules.errors import (
     InterveneRulesError,
     RulesetError,
 )
-from intervene_rules.evaluate import evaluate
+from intervene_rules._evaluate import evaluate
 from intervene_rules.ruleset import Ruleset, list_rulesets, load_ruleset
 from intervene_rules.situation import Situation
 from intervene_rules.vocabulary import Action, Duty, Method

@@ -7,7 +7,9 @@ Exit codes: 0 success, 1 the request could not be served (e.g. backend unavailab
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from importlib import resources
@@ -17,7 +19,7 @@ from pydantic import ValidationError
 
 from intervene_rules.decision import Decision
 from intervene_rules.errors import BackendUnavailableError, EvaluationError, RulesetError
-from intervene_rules.evaluate import evaluate
+from intervene_rules._evaluate import evaluate
 from intervene_rules.ruleset import list_rulesets, load_ruleset
 from intervene_rules.situation import Situation
 
@@ -98,7 +100,9 @@ def _cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Tex
     except (OSError, LookupError) as exc:
         return _fail(str(exc), err)
     except json.JSONDecodeError as exc:
-        return _fail(f"situation is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", err)
+        return _fail(
+            f"situation is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}", err
+        )
     if not isinstance(data, dict):
         return _fail("the situation must be a JSON object", err)
     try:
@@ -145,11 +149,16 @@ def main(
     """Run the command line; returns the exit code."""
     out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
     args = _parser().parse_args(argv)
-    if args.command == "evaluate":
-        return _cmd_evaluate(args, out, err, stdin)
-    if args.command == "schema":
-        return _cmd_schema(args, out)
-    return _cmd_list(args, out, err)
+    try:
+        if args.command == "evaluate":
+            return _cmd_evaluate(args, out, err, stdin)
+        if args.command == "schema":
+            return _cmd_schema(args, out)
+        return _cmd_list(args, out, err)
+    except BrokenPipeError:  # `intervene list | head`: the reader left; not an error
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the exit flush
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -74,8 +74,8 @@ class RulesetRef(BaseModel):
 
     model_config = _CONFIG
 
-    id: str
-    version: str
+    id: str = Field(description="Ruleset id, e.g. 'model-policy'.")
+    version: str = Field(description="The ruleset's own version string.")
     digest: str = Field(description="'sha256:' of the canonical merged ruleset.")
 
 
@@ -84,9 +84,9 @@ class Notice(BaseModel):
 
     model_config = _CONFIG
 
-    id: str
-    text: str
-    basis: tuple[str, ...] = ()
+    id: str = Field(description="Notice id, unique within the ruleset.")
+    text: str = Field(description="The assurance, in plain language.")
+    basis: tuple[str, ...] = Field(default=(), description="Ids of the sources relied on.")
 
 
 class Decision(BaseModel):
@@ -105,7 +105,7 @@ class Decision(BaseModel):
     trace: tuple[TraceStep, ...] = Field(default=(), description="Why, step by step.")
     ruleset: RulesetRef = Field(description="The ruleset that made the decision.")
     facts: tuple[str, ...] = Field(
-        default=(), description="Facts derived in stage 1 (e.g. 'force_no_longer_needed')."
+        default=(), description="Facts concluded by rules (e.g. 'force_no_longer_needed')."
     )
     actor_rank: Rank = Field(description="The acting officer's rank (canonical rung).")
     observer_rank: Rank = Field(description="The observing officer's rank (canonical rung).")

@@ -9,7 +9,6 @@ contract: the invariants in ARCHITECTURE.md are stated over them.
 from __future__ import annotations
 
 from enum import IntEnum, StrEnum
-from typing import Any
 
 
 class _Ordered(StrEnum):
@@ -18,29 +17,29 @@ class _Ordered(StrEnum):
     _idx: int
 
     @property
-    def index(self) -> int:
+    def position(self) -> int:
         """Position in declaration order (0 = lowest)."""
         return self._idx
 
     def __lt__(self, other: object) -> bool:
-        if type(other) is not type(self):
+        if not isinstance(other, _Ordered) or type(other) is not type(self):
             return NotImplemented
-        return self._idx < other._idx  # type: ignore[attr-defined]
+        return self._idx < other._idx
 
     def __le__(self, other: object) -> bool:
-        if type(other) is not type(self):
+        if not isinstance(other, _Ordered) or type(other) is not type(self):
             return NotImplemented
-        return self._idx <= other._idx  # type: ignore[attr-defined]
+        return self._idx <= other._idx
 
     def __gt__(self, other: object) -> bool:
-        if type(other) is not type(self):
+        if not isinstance(other, _Ordered) or type(other) is not type(self):
             return NotImplemented
-        return self._idx > other._idx  # type: ignore[attr-defined]
+        return self._idx > other._idx
 
     def __ge__(self, other: object) -> bool:
-        if type(other) is not type(self):
+        if not isinstance(other, _Ordered) or type(other) is not type(self):
             return NotImplemented
-        return self._idx >= other._idx  # type: ignore[attr-defined]
+        return self._idx >= other._idx
 
     __hash__ = StrEnum.__hash__
 
@@ -81,9 +80,6 @@ class ForceType(StrEnum):
         return FORCE_SEVERITY[self]
 
 
-#: Severity levels of force. Invariant 3 ("more severe force never lowers the action")
-#: compares levels; types sharing a level are incomparable, which lets a policy ban a
-#: technique (a neck restraint) without that ban reading as "firearms are milder".
 FORCE_SEVERITY: dict[ForceType, int] = {
     ForceType.NONE: 0,
     ForceType.VERBAL: 1,
@@ -99,6 +95,9 @@ FORCE_SEVERITY: dict[ForceType, int] = {
     ForceType.NECK_RESTRAINT: 6,
     ForceType.FIREARM: 6,
 }
+"""Severity levels of force. Invariant 3 ("more severe force never lowers the action")
+compares levels; types sharing a level are incomparable, which lets a policy ban a
+technique (a neck restraint) without that ban reading as "firearms are milder"."""
 
 
 class Resistance(_Ordered):

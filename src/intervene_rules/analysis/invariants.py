@@ -20,10 +20,8 @@ from intervene_rules.vocabulary import (
     Action,
     Duty,
     ForceType,
-    Misconduct,
     PriorIntervention,
     Relation,
-    Resistance,
 )
 
 INVARIANTS: dict[int, str] = {
@@ -78,13 +76,13 @@ def simplicity(s: Situation) -> tuple[Any, ...]:
         len(s.misconduct),
         s.force.duration_s is not None,
         s.force.type.severity,
-        s.subject.resistance.index,
+        s.subject.resistance.position,
         s.subject.restrained,
         s.subject.medical_distress,
         s.observer.realistic_opportunity is None,
         s.observer.prior_intervention is not PriorIntervention.NONE,
-        abs(s.actor.rank.index - s.observer.rank.index),
-        s.actor.rank.index,
+        abs(s.actor.rank.position - s.observer.rank.position),
+        s.actor.rank.position,
         s.model_dump_json(),
     )
 
@@ -148,9 +146,9 @@ def check_invariants(
         k2 = _key_without(s, "ranks")
         first = by_rankless.setdefault(k2, (s, d))
         fs, fd = first
-        if fd.action != d.action or set(fd.duties) - {Duty.REQUEST_SUPERVISOR} != set(
-            d.duties
-        ) - {Duty.REQUEST_SUPERVISOR}:
+        if fd.action != d.action or set(fd.duties) - {Duty.REQUEST_SUPERVISOR} != set(d.duties) - {
+            Duty.REQUEST_SUPERVISOR
+        }:
             bad.add(
                 2,
                 f"{fd.action.value}/{sorted(fd.duties)} vs {d.action.value}/{sorted(d.duties)} "
@@ -182,10 +180,14 @@ def check_invariants(
                 if sid not in sources:
                     bad.add(7, f"cited id {sid!r} does not resolve", s)
         # 8: junior observer asks for a senior supervisor
-        if d.relation is Relation.JUNIOR and d.action >= Action.INTERVENE and (
-            Duty.REQUEST_SUPERVISOR not in d.duties
-            or d.supervisor_above is None
-            or d.supervisor_above < s.actor.rank
+        if (
+            d.relation is Relation.JUNIOR
+            and d.action >= Action.INTERVENE
+            and (
+                Duty.REQUEST_SUPERVISOR not in d.duties
+                or d.supervisor_above is None
+                or d.supervisor_above < s.actor.rank
+            )
         ):
             bad.add(8, "no request for a supervisor above the actor", s)
     # 3: severity monotone (types on one level are incomparable)

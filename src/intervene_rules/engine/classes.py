@@ -68,9 +68,7 @@ class ValueClasses:
         # rank pairs: relation plus the outcome of every direct test on either rank
         from intervene_rules.engine.native import compile_cond
 
-        rank_tests = [
-            compile_cond(t) for t in tests if t.field in ("actor.rank", "observer.rank")
-        ]
+        rank_tests = [compile_cond(t) for t in tests if t.field in ("actor.rank", "observer.rank")]
         seen: dict[tuple[Any, ...], tuple[Rank, Rank]] = {}
         for actor, observer in itertools.product(Rank, Rank):
             row = {"actor.rank": actor, "observer.rank": observer}

@@ -19,6 +19,7 @@ Python, so every rule is a single-fact test.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import sys
@@ -201,7 +202,7 @@ def emit_term(term: _Term) -> dict[str, Any]:
 def count_expressions(node: Any) -> int:
     """What durable_rules counts against MAX_EXPRESSIONS for one pattern."""
     if isinstance(node, dict) and len(node) == 1:
-        (k, v), = node.items()
+        ((k, v),) = node.items()
         if k in ("$and", "$or"):
             return 2 + sum(count_expressions(c) for c in v)
     return 1
@@ -243,6 +244,7 @@ def build_definition(program: Program) -> tuple[list[dict[str, Any]], dict[str, 
 
     Raises:
         EvaluationError: the program exceeds a limit of the engine (code `eval_backend_limit`).
+
     """
     try:
         bodies, names = _bodies(program, inline_action=True)
@@ -387,12 +389,13 @@ class DurableEvaluator:
                 code="eval_backend_error",
             ) from exc
         except Exception as exc:
-            raise EvaluationError(f"durable_rules failed: {exc!r}", code="eval_backend_error") from exc
+            raise EvaluationError(
+                f"durable_rules failed: {exc!r}", code="eval_backend_error"
+            ) from exc
         finally:
-            try:
+            # 309 = no such session (the assert failed before creating it): nothing to free
+            with contextlib.suppress(self._engine.error):
                 self._host.delete_state(stratum, sid)
-            except self._engine.error:
-                pass  # 309: no such session (the assert failed before creating it)
         hits = list(self._hits)
         if CATCH_ALL not in hits:
             raise EvaluationError(
@@ -406,6 +409,7 @@ class DurableEvaluator:
 
         Raises:
             EvaluationError: the engine failed, or its catch-all rule did not fire.
+
         """
         fired: dict[str, Rule] = {}
         with self._lock:
@@ -427,7 +431,7 @@ class DurableEvaluator:
                 try:
                     handle = self._host.get_ruleset(stratum)._handle
                     self._engine.delete_ruleset(handle)
-                except Exception:  # noqa: BLE001 - best effort at shutdown
+                except Exception:
                     pass
 
 

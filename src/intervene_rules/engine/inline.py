@@ -43,7 +43,7 @@ def inline_program(program: Program, *, inline_action: bool = True) -> dict[str,
 
         def satisfied(a: Action) -> bool:
             v = t.value
-            return {
+            result: bool = {
                 "eq": a == v,
                 "ne": a != v,
                 "in": a in v,
@@ -53,14 +53,13 @@ def inline_program(program: Program, *, inline_action: bool = True) -> dict[str,
                 "gt": a > v,
                 "gte": a >= v,
             }[t.op]
+            return result
 
         # action == a  <=>  action >= a  and not action >= next(a)
         parts: list[Cond] = []
         for i, a in enumerate(levels):
             if satisfied(a):
-                upper = (
-                    [negate(action_at_least(levels[i + 1]))] if i + 1 < len(levels) else []
-                )
+                upper = [negate(action_at_least(levels[i + 1]))] if i + 1 < len(levels) else []
                 parts.append(AllOf((action_at_least(a), *upper), t.origin))
         return AnyOf(tuple(parts), t.origin)
 

@@ -12,17 +12,20 @@ from intervene_rules.situation import Situation
 
 Backend = Literal["native", "durable"]
 
-#: Chosen by measurement (see README, "Backends"): the native evaluator answers from the
-#: compiled decision table in about a microsecond; durable_rules needs tens of microseconds
-#: per call and cannot be imported on Python 3.13+.
 DEFAULT_BACKEND: Backend = "native"
+"""Chosen by measurement (README, "Backends"; docs, "How evaluation works"): the native
+evaluator answers from the compiled decision table in about a microsecond, durable_rules
+needs hundreds of microseconds per call and cannot be imported on Python 3.13+."""
 
 
-def as_situation(ruleset: Ruleset, situation: Situation | Mapping[str, Any] | str | bytes) -> Situation:
+def as_situation(
+    ruleset: Ruleset, situation: Situation | Mapping[str, Any] | str | bytes
+) -> Situation:
     """Validate a mapping or JSON text into a `Situation`, reading the ruleset's rank titles.
 
     Raises:
         pydantic.ValidationError: naming the field path and the allowed values.
+
     """
     if isinstance(situation, Situation):
         return situation
@@ -49,6 +52,7 @@ def evaluate(
         pydantic.ValidationError: the situation is invalid (names the field path).
         BackendUnavailableError: the backend is unknown or cannot run in this interpreter.
         EvaluationError: the backend failed.
+
     """
     s = as_situation(ruleset, situation)
     chosen = backend or DEFAULT_BACKEND
