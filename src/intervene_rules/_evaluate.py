@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from intervene_rules.decision import Decision
 from intervene_rules.errors import BackendUnavailableError
-from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.situation import Situation
+
+if TYPE_CHECKING:
+    from intervene_rules.ruleset.ruleset import Ruleset
 
 Backend = Literal["native", "durable"]
 
