@@ -449,8 +449,9 @@ def test_moderate_alias_use_is_fine(tmp_path: Path) -> None:
         pytest.param("because:", "becuase:", "rules[0].becuase", "because", id="rule"),
         pytest.param("    stage:", "    stag:", "rules[0].stag", "stage", id="rule-stage"),
         pytest.param("citation:", "citaton:", "sources[0].citaton", "citation", id="source"),
-        pytest.param("action: intervene", "acton: intervene", "rules[0].then.acton", "action",
-                     id="then"),
+        pytest.param(
+            "action: intervene", "acton: intervene", "rules[0].then.acton", "action", id="then"
+        ),
     ],
 )
 def test_unknown_key_with_did_you_mean(
@@ -497,28 +498,51 @@ def test_unknown_key_in_grid_opportunity_notice(
     ("old", "new", "path", "help_fragment"),
     [
         pytest.param('version: "1"', "version: [1]", "version", "write text", id="version-list"),
-        pytest.param('version: "1"', "version: 1.0", "version", 'quote it', id="version-float"),
-        pytest.param("basis: [src_a]", "basis: src_a", "rules[0].basis", "write a list",
-                     id="basis-string"),
-        pytest.param("basis: [src_a]", "basis: []", "rules[0].basis", "at least one",
-                     id="basis-empty"),
+        pytest.param('version: "1"', "version: 1.0", "version", "quote it", id="version-float"),
+        pytest.param(
+            "basis: [src_a]", "basis: src_a", "rules[0].basis", "write a list", id="basis-string"
+        ),
+        pytest.param(
+            "basis: [src_a]", "basis: []", "rules[0].basis", "at least one", id="basis-empty"
+        ),
         pytest.param("title: T", 'title: ""', "title", "non-empty", id="title-empty"),
         pytest.param("id: t\n", "id: My Rules\n", "id", "lower-case", id="id-pattern"),
-        pytest.param("    then:\n      action: intervene\n", "    then: null\n", "rules[0].then",
-                     "mapping", id="then-null"),
-        pytest.param("      force.type: cew\n", "      - force.type\n", "rules[0].when",
-                     "mapping", id="when-list"),
+        pytest.param(
+            "    then:\n      action: intervene\n",
+            "    then: null\n",
+            "rules[0].then",
+            "mapping",
+            id="then-null",
+        ),
+        pytest.param(
+            "      force.type: cew\n",
+            "      - force.type\n",
+            "rules[0].when",
+            "mapping",
+            id="when-list",
+        ),
         pytest.param("title: T", "title: T\nformat: 2", "format", "at most 1", id="format-2"),
-        pytest.param("title: T", "title: T\nformat: true", "format", "whole number",
-                     id="format-bool"),
-        pytest.param("title: T", "title: T\nextends: federal-baseline", "extends", "write a list",
-                     id="extends-string"),
-        pytest.param("title: T", "title: T\neffective: soon", "effective", "YYYY-MM-DD",
-                     id="date"),
-        pytest.param("title: T", "title: T\nrank_aliases: [a]", "rank_aliases", "mapping",
-                     id="aliases-list"),
-        pytest.param("action: intervene", "facts: [Bad-Name]", "rules[0].then.facts",
-                     "excessive_force", id="fact-name"),
+        pytest.param(
+            "title: T", "title: T\nformat: true", "format", "whole number", id="format-bool"
+        ),
+        pytest.param(
+            "title: T",
+            "title: T\nextends: federal-baseline",
+            "extends",
+            "write a list",
+            id="extends-string",
+        ),
+        pytest.param("title: T", "title: T\neffective: soon", "effective", "YYYY-MM-DD", id="date"),
+        pytest.param(
+            "title: T", "title: T\nrank_aliases: [a]", "rank_aliases", "mapping", id="aliases-list"
+        ),
+        pytest.param(
+            "action: intervene",
+            "facts: [Bad-Name]",
+            "rules[0].then.facts",
+            "excessive_force",
+            id="fact-name",
+        ),
     ],
 )
 def test_wrong_type(tmp_path: Path, old: str, new: str, path: str, help_fragment: str) -> None:
@@ -546,8 +570,7 @@ def test_opportunity_duration_must_be_a_finite_non_negative_number(
 ) -> None:
     """Regression: `min_duration_s: true` was read as 1 second, "5" as 5."""
     text = layer(
-        f"opportunity:\n  min_duration_s: {value}\n  because: b\n"
-        "  basis: [graham_v_connor_1989]\n"
+        f"opportunity:\n  min_duration_s: {value}\n  because: b\n  basis: [graham_v_connor_1989]\n"
     )
     issue = only(load_errors(tmp_path, text), "ruleset_invalid_value")
     assert issue.loc.dotted_path == "opportunity.min_duration_s"
@@ -591,18 +614,35 @@ def test_missing_nested_key_points_at_its_item(tmp_path: Path, drop: str, path: 
 @pytest.mark.parametrize(
     ("old", "new", "hint", "allowed"),
     [
-        pytest.param("stage: determine_action", "stage: determin_action", "determine_action",
-                     "see_the_problem", id="stage"),
-        pytest.param("action: intervene", "action: intervne", "intervene",
-                     "intervene_physically", id="action"),
+        pytest.param(
+            "stage: determine_action",
+            "stage: determin_action",
+            "determine_action",
+            "see_the_problem",
+            id="stage",
+        ),
+        pytest.param(
+            "action: intervene",
+            "action: intervne",
+            "intervene",
+            "intervene_physically",
+            id="action",
+        ),
         pytest.param("action: intervene", "duties: [reprt]", "report", "render_aid", id="duty"),
-        pytest.param("action: intervene", "methods: [distrct]", "distract", "delegate",
-                     id="method"),
+        pytest.param(
+            "action: intervene", "methods: [distrct]", "distract", "delegate", id="method"
+        ),
         pytest.param("kind: case", "kind: cse", "case", "model_policy", id="source-kind"),
-        pytest.param("verification: verified", "verification: verifed", "verified",
-                     "partly_verified", id="verification"),
-        pytest.param("title: T", "title: T\nrank_aliases: {boss: chef}", "chief", "officer",
-                     id="rank-alias"),
+        pytest.param(
+            "verification: verified",
+            "verification: verifed",
+            "verified",
+            "partly_verified",
+            id="verification",
+        ),
+        pytest.param(
+            "title: T", "title: T\nrank_aliases: {boss: chef}", "chief", "officer", id="rank-alias"
+        ),
     ],
 )
 def test_unknown_enum_value(tmp_path: Path, old: str, new: str, hint: str, allowed: str) -> None:
@@ -626,9 +666,7 @@ def test_unknown_enum_value(tmp_path: Path, old: str, new: str, hint: str, allow
 def test_unknown_resistance_or_force_type_in_grid(
     tmp_path: Path, allows: str, bad: str, hint: str | None
 ) -> None:
-    text = layer(
-        "force_grid:\n  because: b\n  basis: [graham_v_connor_1989]\n  allows:\n" + allows
-    )
+    text = layer("force_grid:\n  because: b\n  basis: [graham_v_connor_1989]\n  allows:\n" + allows)
     issue = only(load_errors(tmp_path, text), "ruleset_unknown_value")
     assert repr(bad) in issue.message
     at(issue, *where(text, bad))
@@ -794,8 +832,11 @@ def test_reading_a_misspelt_fact(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "path"),
     [
-        pytest.param(rules(rule("r", basis="[graham_v_connor_1989, grahm_v_connor_1989]")),
-                     "rules[0].basis[1]", id="rule"),
+        pytest.param(
+            rules(rule("r", basis="[graham_v_connor_1989, grahm_v_connor_1989]")),
+            "rules[0].basis[1]",
+            id="rule",
+        ),
         pytest.param(
             "force_grid:\n  because: b\n  basis: [grahm_v_connor_1989]\n"
             "  allows: {compliant: [none]}\n",
@@ -1005,8 +1046,12 @@ def test_early_rule_reading_action(tmp_path: Path, stage: str) -> None:
 def test_rule_reading_a_fact_concluded_later(tmp_path: Path) -> None:
     text = layer(
         rules(
-            rule("early", stage="see_the_problem", when="{not: {fact.late: true}}",
-                 then="{facts: [early]}"),
+            rule(
+                "early",
+                stage="see_the_problem",
+                when="{not: {fact.late: true}}",
+                then="{facts: [early]}",
+            ),
             rule("late", stage="determine_how", then="{facts: [late]}"),
         )
     )
@@ -1029,16 +1074,15 @@ def test_fact_cycle_reports_the_rules_on_it_only(tmp_path: Path) -> None:
     )
     err = load_errors(tmp_path, text)
     cycle = [i for i in err.issues if i.code == "ruleset_fact_cycle"]
-    assert [i.loc.line for i in cycle] == [
-        where(text, f"- id: {r}")[0] for r in ("a", "b", "c")
-    ]
+    assert [i.loc.line for i in cycle] == [where(text, f"- id: {r}")[0] for r in ("a", "b", "c")]
     assert "'downstream'" not in str(err)
     assert all("break the cycle" in i.help for i in cycle)
 
 
 def test_rule_reading_its_own_fact(tmp_path: Path) -> None:
-    text = layer(rules(rule("a", stage="see_the_problem", when="{fact.a: false}",
-                            then="{facts: [a]}")))
+    text = layer(
+        rules(rule("a", stage="see_the_problem", when="{fact.a: false}", then="{facts: [a]}"))
+    )
     issue = only(load_errors(tmp_path, text), "ruleset_fact_cycle")
     at(issue, 7, 5)
     assert "fact.a" in issue.message
@@ -1062,19 +1106,57 @@ def test_rule_concluding_nothing(tmp_path: Path, then: str) -> None:
 # --- garbage in, RulesetError out ---------------------------------------------------------------
 
 _TOKENS = [
-    "id: ", "rules:", "\n", "  ", "- ", "[", "]", "{", "}", ":", ",", "&a ", "*a", "!!str ",
-    "!x ", "? ", "'", '"', "#", "|", ">", "---", "...", "<<: ", "~", "true", "1e9", ".nan",
-    "2020-13-45", "\t", "\x00", "\\", "%YAML 1.1\n", "\ufeff", "\ud800", "é", "when:",
-    "force.type: ", "stage: ", "extends: [", "a.yaml", "../",
+    "id: ",
+    "rules:",
+    "\n",
+    "  ",
+    "- ",
+    "[",
+    "]",
+    "{",
+    "}",
+    ":",
+    ",",
+    "&a ",
+    "*a",
+    "!!str ",
+    "!x ",
+    "? ",
+    "'",
+    '"',
+    "#",
+    "|",
+    ">",
+    "---",
+    "...",
+    "<<: ",
+    "~",
+    "true",
+    "1e9",
+    ".nan",
+    "2020-13-45",
+    "\t",
+    "\x00",
+    "\\",
+    "%YAML 1.1\n",
+    "\ufeff",
+    "\ud800",
+    "é",
+    "when:",
+    "force.type: ",
+    "stage: ",
+    "extends: [",
+    "a.yaml",
+    "../",
 ]
 
 
 def _garbage() -> st.SearchStrategy[str | bytes]:
     soup = st.lists(st.sampled_from(_TOKENS), max_size=40).map("".join)
     base = (bundled_dir() / "model-policy.yaml").read_text(encoding="utf-8")
-    mutated = st.tuples(
-        st.integers(0, len(base)), st.integers(0, 30), soup
-    ).map(lambda t: base[: t[0]] + t[2] + base[t[0] + t[1] :])
+    mutated = st.tuples(st.integers(0, len(base)), st.integers(0, 30), soup).map(
+        lambda t: base[: t[0]] + t[2] + base[t[0] + t[1] :]
+    )
     return st.one_of(st.text(max_size=300), st.binary(max_size=200), soup, mutated)
 
 

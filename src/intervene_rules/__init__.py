@@ -6,6 +6,7 @@ else is private and may change.
 
 from typing import TYPE_CHECKING, Any
 
+from intervene_rules._evaluate import evaluate
 from intervene_rules.decision import Citation, Decision, TraceStep
 from intervene_rules.errors import (
     BackendUnavailableError,
@@ -14,7 +15,6 @@ from intervene_rules.errors import (
     InterveneRulesError,
     RulesetError,
 )
-from intervene_rules._evaluate import evaluate
 from intervene_rules.situation import Situation
 from intervene_rules.vocabulary import Action, Duty, Method
 
@@ -38,6 +38,7 @@ def __getattr__(name: str) -> Any:
 
 def __dir__() -> list[str]:
     return sorted(set(globals()) | _LAZY)
+
 
 __version__ = "0.1.0"
 

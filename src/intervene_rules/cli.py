@@ -17,9 +17,9 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
+from intervene_rules._evaluate import evaluate
 from intervene_rules.decision import Decision
 from intervene_rules.errors import BackendUnavailableError, EvaluationError, RulesetError
-from intervene_rules._evaluate import evaluate
 from intervene_rules.ruleset import list_rulesets, load_ruleset
 from intervene_rules.situation import Situation
 

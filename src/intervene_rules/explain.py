@@ -28,8 +28,7 @@ _ACTION_TEXT = {
     ),
     Action.INTERVENE: "You must take reasonable steps to stop the conduct.",
     Action.INTERVENE_PHYSICALLY: (
-        "Verbal steps have not worked: step in physically, as far as it is safe, to stop "
-        "the force."
+        "Verbal steps have not worked: step in physically, as far as it is safe, to stop the force."
     ),
 }
 
@@ -149,7 +148,9 @@ def explain(d: Decision) -> str:
         out.append("")
         out.append("Sources")
         for c in d.basis:
-            flag = "" if c.verification.value == "verified" else f" [{c.verification.value.upper()}]"
+            flag = (
+                "" if c.verification.value == "verified" else f" [{c.verification.value.upper()}]"
+            )
             section = f", {c.section}" if c.section else ""
             out.append(_bullet(f"{c.id}: {c.title} - {c.citation}{section} ({c.kind.value}){flag}"))
     out.append("")

@@ -154,7 +154,7 @@ def _field_tests(
         if name.startswith(FACT_PREFIX):
             # a fact is only ever confused with another fact
             hint = difflib.get_close_matches(name, concluded, n=1, cutoff=0.6)
-            msg = f"no rule concludes fact {name[len(FACT_PREFIX):]!r}"
+            msg = f"no rule concludes fact {name[len(FACT_PREFIX) :]!r}"
             code = "ruleset_unknown_fact"
             advice = "read a fact some rule concludes (`then: {facts: [...]}`)" + (
                 f": {', '.join(concluded)}" if concluded else ""
@@ -278,8 +278,7 @@ def _coerce(spec: FieldSpec, value: Any, loc: SourceLocation, issues: list[Issue
                     "ruleset_bad_operand",
                     f"{spec.name} compares with finite numbers, got {value!r}",
                     loc,
-                    help="write a plain number without quotes, e.g. `{gte: 10}` "
-                    "(not .nan or .inf)",
+                    help="write a plain number without quotes, e.g. `{gte: 10}` (not .nan or .inf)",
                 )
             )
             return _BAD
@@ -429,9 +428,9 @@ def _order(state: _State) -> None:
             for i, (_, cond) in enumerate(group)
         }
         self_reads = [
-            i for i, (p, cond) in enumerate(group) if any(
-                FACT_PREFIX + f in _reads(cond) for f in p.value.then.facts
-            )
+            i
+            for i, (p, cond) in enumerate(group)
+            if any(FACT_PREFIX + f in _reads(cond) for f in p.value.then.facts)
         ]
         done: list[int] = []
         remaining = dict(deps)
@@ -561,8 +560,7 @@ def digest(merged: Merged, program: Program) -> str:
         ],
         "notices": {k: dump(p.value) for k, p in sorted(merged.notices.items())},
         "rules": [
-            {**dump(rules[r.id].value), "layer": r.layer, "replaces": None}
-            for r in program.rules
+            {**dump(rules[r.id].value), "layer": r.layer, "replaces": None} for r in program.rules
         ],
     }
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)

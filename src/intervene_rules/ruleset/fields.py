@@ -81,22 +81,31 @@ SITUATION_FIELDS: tuple[FieldSpec, ...] = (
 
 DERIVED_FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
-        "observer.relation", "ordered", Relation, derived=True,
+        "observer.relation",
+        "ordered",
+        Relation,
+        derived=True,
         doc="junior / same / senior: the observer's rank against the actor's.",
     ),
     FieldSpec(
-        "observer.has_opportunity", "bool", derived=True,
+        "observer.has_opportunity",
+        "bool",
+        derived=True,
         doc="realistic_opportunity as stated, or derived by the ruleset's `opportunity`.",
     ),
     FieldSpec(
-        "force.exceeds_grid", "bool", derived=True,
+        "force.exceeds_grid",
+        "bool",
+        derived=True,
         doc="The force type is not allowed for the resistance level by the force grid.",
     ),
 )
 
 ACTION_FIELD = FieldSpec("action", "action", Action, doc="Action concluded in stage 2.")
 
-FIELDS: dict[str, FieldSpec] = {f.name: f for f in (*SITUATION_FIELDS, *DERIVED_FIELDS, ACTION_FIELD)}
+FIELDS: dict[str, FieldSpec] = {
+    f.name: f for f in (*SITUATION_FIELDS, *DERIVED_FIELDS, ACTION_FIELD)
+}
 
 FACT_PREFIX = "fact."
 

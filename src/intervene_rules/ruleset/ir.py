@@ -92,4 +92,3 @@ class Program:
     opportunity: Opportunity
     rank_aliases: dict[str, Rank]
     facts: tuple[str, ...]
-

@@ -228,6 +228,16 @@ def _read_layer(path: Path, issues: list[Issue]) -> Layer | None:
     if not isinstance(doc.data, dict):
         if found:  # the YAML stage refused the root already (an unsupported tag)
             return None
+        if doc.data is None:  # `---` alone, or `~`: a document with nothing in it
+            issues.append(
+                Issue(
+                    "ruleset_empty",
+                    "the file holds an empty document",
+                    SourceLocation(shown, 1, 1),
+                    help="write a ruleset mapping",
+                )
+            )
+            return None
         issues.append(
             Issue(
                 "ruleset_not_mapping",
@@ -254,11 +264,7 @@ def _read_layer(path: Path, issues: list[Issue]) -> Layer | None:
 
 
 def _yaml_type(value: Any) -> str:
-    if isinstance(value, list):
-        return "list"
-    if value is None:
-        return "null"
-    return "single value"
+    return "list" if isinstance(value, list) else "single value"
 
 
 # --- pydantic errors -> Issues with advice ------------------------------------------------

@@ -58,6 +58,7 @@ def load_ruleset(ref: str | Path) -> Ruleset:
 
     Raises:
         RulesetError: listing every problem found, each with file:line:col and advice.
+
     """
     merged = load_layers(ref)
     program, issues = compile_program(merged)
