@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from intervene_rules.location import SourceLocation
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True, slots=True)

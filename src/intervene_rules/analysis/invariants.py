@@ -127,7 +127,7 @@ def check_invariants(
     ruleset: Ruleset,
     *,
     decisions: list[tuple[Situation, Decision]] | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[Violation]:
     """Check all eight invariants over the whole reduced space; [] means they all hold."""
     pairs = decisions if decisions is not None else list(decide_all(ruleset, progress))

@@ -47,14 +47,18 @@ class ValueClasses:
     rank_pairs: tuple[tuple[Rank, Rank], ...]
 
     @classmethod
-    def of(cls, program: Program) -> ValueClasses:
-        """Collect the thresholds, misconduct blocks and rank-pair classes `program` needs."""
-        tests = [t for r in program.rules for t in tests_of(r.when)]
+    def of(cls, *programs: Program) -> ValueClasses:
+        """The coarsest partition on which every test of every program is constant.
+
+        With several programs (a semantic diff), the result refines each one's classes.
+        """
+        tests = [t for program in programs for r in program.rules for t in tests_of(r.when)]
         thresholds = {
             float(t.value) for t in tests if t.field == "force.duration_s" and t.value is not None
         }
-        if program.opportunity.min_duration_s is not None:
-            thresholds.add(float(program.opportunity.min_duration_s))
+        for program in programs:
+            if program.opportunity.min_duration_s is not None:
+                thresholds.add(float(program.opportunity.min_duration_s))
         # misconduct: items with the same membership signature are interchangeable
         sets = [frozenset(t.value) for t in tests if t.field == "misconduct" and t.op != "empty"]
         signature: dict[Misconduct, tuple[bool, ...]] = {

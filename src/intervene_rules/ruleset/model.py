@@ -142,6 +142,16 @@ class NoticeSpec(BaseModel):
     basis: list[str] = Field(min_length=1)
 
 
+class CoverageSpec(BaseModel):
+    """What the layer's scenario tests must cover (`intervene test --coverage`)."""
+
+    model_config = _CFG
+
+    fail_under: float = Field(
+        ge=0, le=100, strict=True, description="Minimum percentage of rules that fire."
+    )
+
+
 class RulesetSpec(BaseModel):
     """One ruleset file (a layer)."""
 
@@ -165,4 +175,5 @@ class RulesetSpec(BaseModel):
     )
     opportunity: OpportunitySpec | None = None
     notices: list[NoticeSpec] = []
+    coverage: CoverageSpec | None = None
     rules: list[RuleSpec] = []

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from intervene_rules.decision import Citation, Notice, RulesetRef
 from intervene_rules.errors import RulesetError
+from intervene_rules.location import SourceLocation
 from intervene_rules.ruleset.compile import compile_program, digest
 from intervene_rules.ruleset.ir import Program
 from intervene_rules.ruleset.load import bundled_ids, load_layers
@@ -34,6 +35,8 @@ class Ruleset:
     program: Program
     digest: str
     files: tuple[str, ...] = ()
+    source_origins: Mapping[str, SourceLocation] = field(default_factory=dict)
+    coverage_fail_under: float | None = None
 
     @property
     def ref(self) -> RulesetRef:
@@ -95,6 +98,8 @@ def load_ruleset(ref: str | Path) -> Ruleset:
         program=program,
         digest=digest(merged, program),
         files=tuple(layer.doc.file for layer in merged.layers),
+        source_origins={sid: placed.loc for sid, placed in merged.sources.items()},
+        coverage_fail_under=top.coverage.fail_under if top.coverage else None,
     )
 
 
