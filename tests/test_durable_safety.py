@@ -168,3 +168,11 @@ def test_python_313_gets_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_unknown_backend_is_refused() -> None:
     with pytest.raises(BackendUnavailableError, match="unknown backend"):
         evaluate(RS, _pool(1)[0], backend="drools")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("duration", [1e-05, 3e-300, 1e20, 1.7976931348623157e308, 0.0, 10.0])
+def test_durations_in_exponent_notation_reach_the_engine(duration: float) -> None:
+    """durable_rules' JSON reader refuses `1e-05` (error 204); found by the `ci` profile."""
+    s = _pool(1)[0]
+    s = s.model_copy(update={"force": s.force.model_copy(update={"duration_s": duration})})
+    assert evaluate(RS, s, backend="durable") == RS.table.compute(s)

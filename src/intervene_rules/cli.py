@@ -1,7 +1,8 @@
 """The `intervene` command: a thin shell over the public API.
 
-Exit codes: 0 success, 1 the request could not be served (e.g. backend unavailable),
-2 unreadable input (bad ruleset, bad situation, bad JSON) - never a traceback.
+Exit codes: 0 success, 1 the request could not be served (e.g. backend unavailable) or,
+for check/test/diff, findings, failures or differences; 2 unreadable input (bad ruleset,
+bad situation, bad JSON) - never a traceback.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, TextIO
 from pydantic import ValidationError
 
 from intervene_rules._evaluate import evaluate
+from intervene_rules.analysis import command as analysis_command
 from intervene_rules.decision import Decision
 from intervene_rules.errors import BackendUnavailableError, EvaluationError, RulesetError
 from intervene_rules.ruleset import list_rulesets, load_ruleset
@@ -55,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     sc.add_argument("which", choices=["situation", "decision"])
     ls = sub.add_parser("list", help="list the bundled rulesets")
     ls.add_argument("--format", choices=["text", "json"], default="text")
+    analysis_command.add_parsers(sub)
     return p
 
 
@@ -154,6 +157,10 @@ def main(
             return _cmd_evaluate(args, out, err, stdin)
         if args.command == "schema":
             return _cmd_schema(args, out)
+        if args.command == "check":
+            return analysis_command.run_check(args, out, err)
+        if args.command == "diff":
+            return analysis_command.run_diff(args, out, err)
         return _cmd_list(args, out, err)
     except BrokenPipeError:  # `intervene list | head`: the reader left; not an error
         with contextlib.suppress(OSError):

@@ -25,8 +25,10 @@ import json
 import sys
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
+from intervene_rules.engine.classes import ValueClasses
 from intervene_rules.engine.inline import inline_program
 from intervene_rules.engine.native import Firings, compile_cond
 from intervene_rules.engine.row import Row
@@ -53,8 +55,13 @@ def _mc_key(m: Misconduct) -> str:
     return f"mc_{m.value}"
 
 
-def to_fact(row: Row, sid: str) -> dict[str, Any]:
-    """The flat, JSON-typed fact for one situation row (null numbers are left out)."""
+def to_fact(row: Row, sid: str, number: Callable[[float], float] = float) -> dict[str, Any]:
+    """The flat, JSON-typed fact for one situation row (null numbers are left out).
+
+    `number` maps a duration to what the engine is given: its value class's representative
+    (see `DurableEvaluator`), because durable_rules' JSON reader refuses exponent notation
+    (`1e-05`, `1e+20`: error 204) that Python's JSON writer produces.
+    """
     fact: dict[str, Any] = {"kind": "case", "sid": sid}
     for name, spec in FIELDS.items():
         if name == "action" or name not in row:
@@ -67,7 +74,7 @@ def to_fact(row: Row, sid: str) -> dict[str, Any]:
             fact[_key(name)] = _TRIBOOL[value]
         elif spec.kind == "number":
             if value is not None:
-                fact[_key(name)] = float(value)
+                fact[_key(name)] = number(value)
         elif spec.kind == "bool":
             fact[_key(name)] = bool(value)
         else:
@@ -348,6 +355,14 @@ class DurableEvaluator:
         bodies, self._names = build_definition(program)
         self._strata = [f"p{i}" for i in range(len(bodies))]
         self._order = {r.id: i for i, r in enumerate(program.rules)}
+        classes = ValueClasses.of(program)
+        reps = {classes.duration_class(d): d for d in classes.durations() if d is not None}
+        if any("e" in json.dumps(r) for r in reps.values()):
+            raise EvaluationError(
+                "a duration threshold is too small or too large for durable_rules' JSON reader",
+                code="eval_backend_limit",
+            )
+        self._number: Callable[[float], float] = lambda x: reps[classes.duration_class(x)]
         self._lock = threading.Lock()
         self._sids = itertools.count()
         self._hits: list[str] = []
@@ -413,7 +428,7 @@ class DurableEvaluator:
         """
         fired: dict[str, Rule] = {}
         with self._lock:
-            fact = to_fact(row, "")
+            fact = to_fact(row, "", self._number)
             for stratum in self._strata:
                 fact["sid"] = f"s{next(self._sids)}"
                 for hit in self._assert(stratum, fact):

@@ -76,7 +76,7 @@ def load_ruleset(ref: str | Path) -> Ruleset:
             section=s.section,
             url=s.url,
             verification=s.verification,
-            note=s.note,
+            note=s.note.strip() if s.note else None,
         )
         for sid, placed in merged.sources.items()
         for s in [placed.value]

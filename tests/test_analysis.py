@@ -1,0 +1,289 @@
+"""`intervene check` and `intervene diff`: exact findings, readable regions, exit codes."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from intervene_rules import evaluate, load_ruleset
+from intervene_rules.analysis.check import analyze
+from intervene_rules.analysis.diff import diff, summary
+from intervene_rules.analysis.regions import cover
+from intervene_rules.analysis.space import Space
+from intervene_rules.cli import main
+from intervene_rules.ruleset.load import bundled_dir
+
+SPACE = Space(load_ruleset("federal-baseline").program)
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(argv), out=out, err=err), out.getvalue(), err.getvalue()
+
+
+# --- regions ------------------------------------------------------------------------
+
+
+@given(st.data())
+def test_regions_cover_exactly_the_set(data: st.DataObject) -> None:
+    dims = [len(d.values) for d in SPACE.dims]
+    # a random set of points drawn from a small sub-box (keeps the check fast)
+    sub = [data.draw(st.sets(st.integers(0, n - 1), min_size=1, max_size=min(n, 3))) for n in dims]
+    box = list(itertools.product(*(sorted(s) for s in sub)))
+    target = set(data.draw(st.lists(st.sampled_from(box), min_size=1, max_size=60)))
+    regions = cover(target, SPACE)
+    covered: set[tuple[int, ...]] = set()
+    for r in regions:
+        points = set(itertools.product(*(sorted(s) for s in r.spans)))
+        assert points <= target  # every region lies inside the set
+        covered |= points
+    assert covered == target  # and together they cover it
+
+
+def test_region_descriptions_name_only_narrowed_fields() -> None:
+    full = list(SPACE.points())
+    force_dim = 3
+    target = [p for p in full if SPACE.dims[force_dim].labels[p[force_dim]] in ("cew", "k9")]
+    (region,) = cover(target, SPACE)
+    assert region.describe(SPACE.dims) == "force.type ∈ {cew, k9}"
+    assert region.size == len(target)
+
+
+# --- check --------------------------------------------------------------------------
+
+HEAD = """
+format: 1
+id: {id}
+title: T
+version: "1"
+jurisdiction: test
+sources:
+  - {{id: src, kind: case, citation: "1 F.3d 1", verification: verified}}
+  - {{id: spare, kind: case, citation: "2 F.3d 2", verification: verified}}
+  - {{id: shaky, kind: case, citation: "3 F.3d 3", verification: partly_verified}}
+rules:
+"""
+
+CLEAN = """
+  - id: act
+    stage: determine_action
+    when: {force.type: {not_in: [none, verbal]}, force.still_needed: false, observer.has_opportunity: true}
+    then: {action: intervene}
+    because: b
+    basis: [src]
+  - id: quiet
+    stage: determine_action
+    when: {not: {force.type: {not_in: [none, verbal]}, force.still_needed: false, observer.has_opportunity: true}}
+    then: {action: none}
+    because: b
+    basis: [src]
+  - id: duty
+    stage: take_responsibility
+    when: {action: {gte: intervene}}
+    then: {duties: [intervene]}
+    because: b
+    basis: [src]
+  - id: junior
+    stage: determine_how
+    when: {action: {gte: intervene}, observer.relation: junior}
+    then: {duties: [request_supervisor]}
+    because: b
+    basis: [src]
+  - id: aid
+    stage: take_action
+    when: {subject.medical_distress: true}
+    then: {duties: [render_aid]}
+    because: b
+    basis: [src]
+"""
+
+
+CLEAN_HEAD_ONLY_CITED = """
+format: 1
+id: {id}
+title: T
+version: "1"
+jurisdiction: test
+sources:
+  - {{id: src, kind: case, citation: "1 F.3d 1", verification: verified}}
+rules:
+"""
+
+
+def write(tmp_path: Path, rules: str, name: str = "t") -> Path:
+    path = tmp_path / f"{name}.yaml"
+    path.write_text(HEAD.format(id=name) + rules, encoding="utf-8")
+    return path
+
+
+def codes(tmp_path: Path, rules: str) -> dict[str, list[str]]:
+    report = analyze(load_ruleset(write(tmp_path, rules)))
+    out: dict[str, list[str]] = {}
+    for f in report.findings:
+        out.setdefault(f.code, []).append(f.severity)
+    return out
+
+
+@pytest.mark.parametrize("rid", ["federal-baseline", "model-policy"])
+def test_bundled_rulesets_are_clean(rid: str) -> None:
+    report = analyze(load_ruleset(rid))
+    assert report.ok, [str(f) for f in report.findings]
+    assert report.situations == Space(load_ruleset(rid).program).size
+
+
+def test_clean_ruleset_has_only_the_unused_source_warning(tmp_path: Path) -> None:
+    assert codes(tmp_path, CLEAN) == {"analysis_unused_source": ["warning", "warning"]}
+
+
+def test_gap_is_found_with_regions_and_an_example(tmp_path: Path) -> None:
+    blocks = CLEAN.split("\n  - id: ")
+    rules = "\n  - id: ".join(b for b in blocks if not b.startswith("quiet"))
+    rs = load_ruleset(write(tmp_path, rules))
+    report = analyze(rs)
+    (gap,) = [f for f in report.findings if f.code == "analysis_gap"]
+    # counted independently: every point where the only action rule does not fire
+    space = Space(rs.program)
+    undecided = sum(
+        1 for p in space.points() if evaluate(rs, space.situation(p)).action.value == "none"
+    )
+    assert gap.ctx["count"] == undecided > 0
+    assert gap.ctx["regions"] and gap.ctx["example"]["force"]["type"] == "none"
+    assert gap.severity == "warning"
+
+
+def test_conflict_never_fires_masked_and_sources(tmp_path: Path) -> None:
+    extra = """
+  - id: loud_none
+    stage: determine_action
+    when: {force.type: firearm}
+    then: {action: none}
+    because: b
+    basis: [src]
+  - id: impossible
+    stage: determine_action
+    when: {force.type: firearm, all: [{force.type: cew}]}
+    then: {action: intervene}
+    because: b
+    basis: [src]
+  - id: echo
+    stage: take_responsibility
+    when: {action: {gte: intervene}}
+    then: {duties: [intervene]}
+    because: b
+    basis: [src]
+  - id: shaky_rule
+    stage: take_action
+    when: {subject.restrained: true}
+    then: {duties: [report]}
+    because: b
+    basis: [shaky]
+"""
+    found = codes(tmp_path, CLEAN + extra)
+    assert found["analysis_conflict"] == ["error"]
+    assert found["analysis_never_fires"] == ["warning"]
+    # duty and echo repeat each other; loud_none is always outvoted or repeated by quiet
+    assert found["analysis_masked"] == ["warning"] * 3
+    assert found["analysis_unused_source"] == ["warning"]  # spare
+    assert found["analysis_unverified_source"] == ["warning"]  # no note: not acknowledged
+
+
+def test_invariant_violation_is_a_finding_with_counterexample(tmp_path: Path) -> None:
+    rules = CLEAN.replace(
+        "    when: {subject.medical_distress: true}",
+        "    when: {subject.medical_distress: true, subject.restrained: true}",
+    )
+    report = analyze(load_ruleset(write(tmp_path, rules)))
+    (inv,) = [f for f in report.findings if f.code == "analysis_invariant"]
+    assert inv.severity == "error" and inv.ctx["invariant"] == 6
+    assert inv.ctx["example"]["subject"]["medical_distress"] is True
+    assert inv.ctx["example"]["subject"]["restrained"] is False
+
+
+# --- CLI ----------------------------------------------------------------------------
+
+
+def test_check_cli_exit_codes_and_formats(tmp_path: Path) -> None:
+    clean = write(tmp_path, CLEAN.replace("  - {id: spare", "  - {id: spare"), "clean")
+    code, out, _ = run("check", str(clean), "--no-progress")
+    assert code == 1 and "analysis_unused_source" in out  # spare and shaky are unused
+    quiet = tmp_path / "quiet.yaml"
+    quiet.write_text(CLEAN_HEAD_ONLY_CITED.format(id="quiet") + CLEAN, encoding="utf-8")
+    code, out, _ = run("check", str(quiet), "--no-progress")
+    assert code == 0 and "0 error(s), 0 warning(s)" in out
+    code, out, _ = run("check", str(quiet), "--format", "json", "--no-progress")
+    payload = json.loads(out)
+    assert code == 0 and payload["ok"] is True and payload["rulesets"][0]["ruleset"] == "quiet"
+    code, out, _ = run("check", str(clean), "--format", "sarif", "--no-progress")
+    sarif = json.loads(out)
+    assert sarif["version"] == "2.1.0"
+    result = sarif["runs"][0]["results"][0]
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] > 1
+    assert result["level"] == "warning"
+
+
+def test_check_cli_unreadable_input_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\ntitle: t\nversion: '1'\njurisdiction: j\nrulez: []\n")
+    code, out, _ = run("check", str(bad), "--no-progress")
+    assert code == 2 and "5:1" in out and "ruleset_unknown_key" in out
+    code, out, _ = run("check", "no-such-ruleset", "--no-progress")
+    assert code == 2 and "ruleset_not_found" in out
+
+
+# --- diff ---------------------------------------------------------------------------
+
+
+def test_identical_rulesets_written_differently_show_no_difference(tmp_path: Path) -> None:
+    import yaml
+
+    data = yaml.safe_load((bundled_dir() / "model-policy.yaml").read_text(encoding="utf-8"))
+    reordered = {k: data[k] for k in reversed(list(data))}
+    (tmp_path / "federal-baseline.yaml").write_text(
+        (bundled_dir() / "federal-baseline.yaml").read_text(encoding="utf-8")
+    )
+    other = tmp_path / "model-policy.yaml"
+    other.write_text(yaml.safe_dump(reordered, default_flow_style=True))
+    report = diff(load_ruleset("model-policy"), load_ruleset(other))
+    assert report.identical and report.citations_only == 0
+
+
+def test_diff_counts_exactly_the_changed_situations(tmp_path: Path) -> None:
+    text = (bundled_dir() / "federal-baseline.yaml").read_text(encoding="utf-8")
+    changed = tmp_path / "federal-baseline.yaml"
+    changed.write_text(text.replace("min_duration_s: 10", "min_duration_s: 12"))
+    a, b = load_ruleset("federal-baseline"), load_ruleset(changed)
+    report = diff(a, b)
+    space = Space(a.program, b.program)
+    expected = sum(
+        1
+        for p in space.points()
+        if summary(evaluate(a, space.situation(p))) != summary(evaluate(b, space.situation(p)))
+    )
+    assert report.changed == expected > 0
+    changes = {g.change for g in report.groups}
+    assert changes == {
+        "intervene → acknowledge; duties −intervene; methods −direct −delegate",
+        "intervene → acknowledge; duties −intervene −request_supervisor; methods −direct −delegate",
+    }
+    for g in report.groups:
+        assert all("force.duration_s" in r["where"] for r in g.regions)
+        assert g.example is not None and 10 <= (g.example.force.duration_s or 0) < 12
+
+
+def test_diff_cli(tmp_path: Path) -> None:
+    a = write(tmp_path, CLEAN, "a")
+    b = write(tmp_path, CLEAN.replace("force.still_needed: false, observer", "observer"), "b")
+    code, out, _ = run("diff", str(a), str(b), "--format", "json", "--no-progress")
+    payload = json.loads(out)
+    assert code == 1 and payload["changed"] > 0
+    assert {g["change"].split(";")[0] for g in payload["groups"]} == {"none → intervene"}
+    code, out, _ = run("diff", str(a), str(a), "--no-progress")
+    assert code == 0 and "no difference" in out
+    code, _, err = run("diff", str(a), str(tmp_path / "missing.yaml"), "--no-progress")
+    assert code == 2 and "ruleset_not_found" in err
