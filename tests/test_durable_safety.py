@@ -8,6 +8,7 @@ the native evaluator.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import sys
 import threading
@@ -33,7 +34,7 @@ from intervene_rules.engine.row import make_row
 
 pytest.importorskip("durable.engine", reason="durable_rules needs Python < 3.13")
 
-RS = load_ruleset("model-policy")
+RS = load_ruleset("model-policy").at(dt.date.today())
 
 
 def _pool(n: int, seed: int = 7) -> list[Situation]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -42,6 +43,7 @@ def evaluate(
     situation: Situation | Mapping[str, Any] | str | bytes,
     *,
     backend: Backend | None = None,
+    as_of: dt.date | None = None,
 ) -> Decision:
     """Decide what `ruleset` requires of the observer in `situation`.
 
@@ -49,6 +51,9 @@ def evaluate(
         ruleset: from `load_ruleset`.
         situation: a `Situation`, a plain mapping, or JSON text of one.
         backend: "native" (default) or "durable"; both give identical decisions.
+        as_of: apply the law and policy in force on this date (the incident date for a
+            review); default today. Sources not in force then are never cited, and rules
+            resting only on them do not fire. The decision states the date applied.
 
     Raises:
         pydantic.ValidationError: the situation is invalid (names the field path).
@@ -57,6 +62,10 @@ def evaluate(
 
     """
     s = as_situation(ruleset, situation)
+    if ruleset.as_of is None:
+        ruleset = ruleset.at(as_of or dt.date.today())
+    elif as_of is not None and as_of != ruleset.as_of:
+        ruleset = ruleset.undated().at(as_of)
     chosen = backend or DEFAULT_BACKEND
     if chosen == "native":
         return ruleset.table.decide(s)
@@ -64,7 +73,7 @@ def evaluate(
         from intervene_rules.engine.durable import durable_for
         from intervene_rules.engine.row import make_row
 
-        ev = durable_for(ruleset.digest, ruleset.program)
+        ev = durable_for(ruleset.signature, ruleset.program)
         row = make_row(ruleset.program, s)
         return ruleset.table.from_firings(row, ev.fire(row))
     raise BackendUnavailableError(f"unknown backend {chosen!r}; use 'native' or 'durable'")

@@ -7,7 +7,7 @@ from typing import TextIO
 
 
 class ProgressBar:
-    """Callable as `progress(done, total)`; draws `label [#####-----] 45% 67,000/149,760 12,345/s`."""
+    """Callable as `progress(done, total)`; draws `label [#####-----] 45% 67,000/149,760`."""
 
     def __init__(self, label: str, stream: TextIO, *, enabled: bool | None = None) -> None:
         self.label = label

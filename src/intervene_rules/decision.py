@@ -7,6 +7,7 @@ version; none is renamed or removed without a major one.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -47,6 +48,11 @@ class Citation(BaseModel):
     note: str | None = Field(
         default=None, description="What was not verified, when verification is not 'verified'."
     )
+    effective: dt.date | None = Field(default=None, description="First day in force, if known.")
+    ended: dt.date | None = Field(
+        default=None, description="First day no longer in force; null while in force."
+    )
+    ended_by: str | None = Field(default=None, description="What ended it, where known.")
 
 
 class TraceStep(BaseModel):
@@ -67,6 +73,21 @@ class TraceStep(BaseModel):
     )
     layer: str = Field(default="", description="Id of the ruleset layer the rule comes from.")
     origin: str = Field(default="", description="file:line:col of the rule in its ruleset.")
+
+
+class ReportDue(BaseModel):
+    """A report the observer owes: to whom, and within what time of the incident."""
+
+    model_config = _CONFIG
+
+    to: str = Field(description="Who receives the report.")
+    within: str | None = Field(
+        description="ISO-8601 duration from the incident (PT0S: at once); null: no fixed clock."
+    )
+    note: str | None = Field(default=None, description="Form or other conditions.")
+    rule: str = Field(description="The rule that concluded it.")
+    layer: str = Field(description="The layer that rule comes from.")
+    basis: tuple[str, ...] = Field(default=(), description="Ids of the sources relied on.")
 
 
 class RulesetRef(BaseModel):
@@ -119,6 +140,12 @@ class Decision(BaseModel):
         "(the actor's).",
     )
     notices: tuple[Notice, ...] = Field(default=(), description="Standing policy assurances.")
+    reports: tuple[ReportDue, ...] = Field(
+        default=(), description="Reports owed, soonest deadline first."
+    )
+    as_of: dt.date | None = Field(
+        default=None, description="The date whose law and policy were applied."
+    )
     disclaimer: str = Field(default=DISCLAIMER, description="Decision support, not legal advice.")
 
     def explain(self) -> str:

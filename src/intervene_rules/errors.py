@@ -5,6 +5,7 @@ Issues are data; exceptions only carry them (as pydantic-core's `ErrorDetails` a
 
     InterveneRulesError(Exception)
     ├── RulesetError(InterveneRulesError, ValueError)      bad ruleset file(s); .issues
+    ├── ScenarioError(InterveneRulesError, ValueError)     bad scenario file; .issues
     ├── EvaluationError(InterveneRulesError, RuntimeError)  an evaluator failed; .code
     │   └── EvaluatorMismatchError                          native and durable disagree
     └── BackendUnavailableError(InterveneRulesError, ImportError)
@@ -73,6 +74,24 @@ class RulesetError(InterveneRulesError, ValueError):
         self.issues: tuple[Issue, ...] = tuple(sorted(issues, key=_sort_key))
         errors = [i for i in self.issues if i.severity == "error"]
         head = f"{len(errors)} error(s) in ruleset"
+        super().__init__(head + ":\n" + "\n".join(str(i) for i in self.issues))
+
+    def errors(self) -> list[dict[str, Any]]:
+        """Every issue as a dict (for JSON output)."""
+        return [i.to_dict() for i in self.issues]
+
+
+class ScenarioError(InterveneRulesError, ValueError):
+    """A scenario file could not be loaded; `.issues` lists every problem found, sorted by location.
+
+    Codes are `scenario_*` (e.g. `scenario_unknown_rule`); each issue points at the line and
+    column of the scenario file where the problem was written.
+    """
+
+    def __init__(self, issues: Iterable[Issue]) -> None:
+        self.issues: tuple[Issue, ...] = tuple(sorted(issues, key=_sort_key))
+        errors = [i for i in self.issues if i.severity == "error"]
+        head = f"{len(errors)} error(s) in scenario file"
         super().__init__(head + ":\n" + "\n".join(str(i) for i in self.issues))
 
     def errors(self) -> list[dict[str, Any]]:

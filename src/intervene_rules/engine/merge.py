@@ -7,9 +7,10 @@ Evaluators only say which rules fired, so every backend yields the same decision
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
-from intervene_rules.decision import Decision, TraceStep
+from intervene_rules.decision import Decision, ReportDue, TraceStep
 from intervene_rules.engine.row import Row, derivations
 from intervene_rules.ruleset.ir import Rule
 from intervene_rules.ruleset.ruleset import Ruleset
@@ -38,15 +39,44 @@ def build_decision(ruleset: Ruleset, row: Row, fired: Iterable[Rule]) -> Decisio
         )
         for r in fired
     ]
-    basis_ids = list(dict.fromkeys(sid for step in steps for sid in step.basis))
     notices = ruleset.notices if action > Action.NONE else ()
-    basis_ids += [sid for n in notices for sid in n.basis if sid not in basis_ids]
+    # one citation per (source, section): a rule may pin the section it relies on
+    sections = {r.id: dict(r.sections) for r in fired}
+    cited: dict[tuple[str, str | None], None] = {}
+    for step in steps:
+        pinned = sections.get(step.rule, {}) if step.op == "fire" else {}
+        for sid in step.basis:
+            cited[(sid, pinned.get(sid))] = None
+    for n in notices:
+        for sid in n.basis:
+            cited.setdefault((sid, None), None)
+    basis = [
+        ruleset.sources[sid].model_copy(update={"section": section})
+        if section
+        else ruleset.sources[sid]
+        for sid, section in cited
+    ]
+    reports = sorted(
+        (
+            ReportDue(
+                to=rep.to,
+                within=rep.within,
+                note=rep.note,
+                rule=r.id,
+                layer=r.layer,
+                basis=r.basis,
+            )
+            for r in fired
+            for rep in r.reports
+        ),
+        key=lambda due: (iso_seconds(due.within), due.to),
+    )
     duties = tuple(d for d in Duty if d in duty_set)
     return Decision(
         action=action,
         duties=duties,
         methods=tuple(m for m in Method if m in method_set),
-        basis=tuple(ruleset.sources[sid] for sid in basis_ids),
+        basis=tuple(basis),
         trace=tuple(steps),
         ruleset=ruleset.ref,
         facts=tuple(f for f in program.facts if f in fact_set),
@@ -56,4 +86,22 @@ def build_decision(ruleset: Ruleset, row: Row, fired: Iterable[Rule]) -> Decisio
         realistic_opportunity=row["observer.has_opportunity"],
         supervisor_above=row["actor.rank"] if Duty.REQUEST_SUPERVISOR in duty_set else None,
         notices=notices,
+        reports=tuple(reports),
+        as_of=ruleset.as_of,
     )
+
+
+_ISO = re.compile(
+    r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$"
+)
+
+
+def iso_seconds(duration: str | None) -> float:
+    """Seconds in an ISO-8601 duration (a year as 365 days, a month as 30); None -> inf."""
+    if duration is None:
+        return float("inf")
+    m = _ISO.match(duration)
+    if m is None:
+        return float("inf")
+    y, mo, w, d, h, mi, sec = (int(x) if x else 0 for x in m.groups())
+    return float(((((y * 365 + mo * 30 + w * 7 + d) * 24 + h) * 60 + mi) * 60) + sec)

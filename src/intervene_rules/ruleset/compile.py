@@ -25,10 +25,20 @@ from intervene_rules.ruleset.fields import (
     FieldSpec,
     fact_field,
 )
-from intervene_rules.ruleset.ir import AllOf, AnyOf, Cond, Opportunity, Program, Rule, Test
+from intervene_rules.ruleset.ir import (
+    AllOf,
+    AnyOf,
+    Cond,
+    InvariantException,
+    Opportunity,
+    Program,
+    Report,
+    Rule,
+    Test,
+)
 from intervene_rules.ruleset.load import Merged, Placed
-from intervene_rules.ruleset.model import RuleSpec
-from intervene_rules.vocabulary import Action, ForceType, Resistance, Stage
+from intervene_rules.ruleset.model import RuleSpec, basis_ids
+from intervene_rules.vocabulary import Action, Duty, ForceType, Resistance, Stage
 
 _NEGATE = {
     "eq": "ne",
@@ -51,6 +61,7 @@ class _State:
     issues: list[Issue] = field(default_factory=list)
     lowered: list[tuple[Placed, Cond]] = field(default_factory=list)
     ordered: list[Rule] = field(default_factory=list)
+    exceptions: list[InvariantException] = field(default_factory=list)
 
 
 Pass = Callable[[_State], None]
@@ -86,6 +97,19 @@ def _lower(state: _State) -> None:
         else:
             cond = _parse(rule.when, path, placed, facts, state.issues)
         state.lowered.append((placed, cond))
+    for placed in state.merged.exceptions:
+        exc = placed.value
+        cond = _parse(exc.when, (*placed.path, "when"), placed, facts, state.issues)
+        state.exceptions.append(
+            InvariantException(
+                invariant=exc.invariant,
+                when=cond,
+                reason=exc.reason.strip(),
+                basis=tuple(basis_ids(exc.basis)),
+                layer=placed.layer,
+                origin=placed.loc,
+            )
+        )
 
 
 def _loc(placed: Placed, path: tuple[str | int, ...]) -> SourceLocation:
@@ -318,15 +342,18 @@ def _coerce(spec: FieldSpec, value: Any, loc: SourceLocation, issues: list[Issue
 def _check_citations(state: _State) -> None:
     known = sorted(state.merged.sources)
     cited: list[tuple[str, SourceLocation]] = []
-    for placed in state.merged.rules.values():
-        for i, sid in enumerate(placed.value.basis):
-            cited.append((sid, _loc(placed, (*placed.path, "basis", i))))
-    others = [state.merged.force_grid, state.merged.opportunity, *state.merged.notices.values()]
+    others = [
+        *state.merged.rules.values(),
+        state.merged.force_grid,
+        state.merged.opportunity,
+        *state.merged.notices.values(),
+        *state.merged.exceptions,
+    ]
     for placed_opt in others:
         if placed_opt is not None:
             cited.extend(
                 (sid, _loc(placed_opt, (*placed_opt.path, "basis", i)))
-                for i, sid in enumerate(placed_opt.value.basis)
+                for i, sid in enumerate(basis_ids(placed_opt.value.basis))
             )
     for sid, loc in cited:
         if sid not in state.merged.sources:
@@ -464,10 +491,24 @@ def _order(state: _State) -> None:
                     stage=spec.stage,
                     when=cond,
                     action=spec.then.action,
-                    duties=tuple(dict.fromkeys(spec.then.duties)),
+                    # a reporting obligation is the duty to report, with its details
+                    duties=tuple(
+                        dict.fromkeys(
+                            [*spec.then.duties, *([Duty.REPORT] if spec.then.reports else [])]
+                        )
+                    ),
                     methods=tuple(dict.fromkeys(spec.then.methods)),
                     facts=tuple(dict.fromkeys(spec.then.facts)),
-                    basis=tuple(dict.fromkeys(spec.basis)),
+                    basis=tuple(dict.fromkeys(basis_ids(spec.basis))),
+                    sections=tuple(
+                        (b.id, b.section)
+                        for b in spec.basis
+                        if not isinstance(b, str) and b.section
+                    ),
+                    reports=tuple(
+                        Report(r.to, r.within, r.note.strip() if r.note else None)
+                        for r in spec.then.reports
+                    ),
                     because=spec.because.strip(),
                     layer=placed.layer,
                     origin=placed.loc,
@@ -527,6 +568,7 @@ def compile_program(merged: Merged) -> tuple[Program | None, list[Issue]]:
         opportunity=opportunity,
         rank_aliases={k: p.value for k, p in merged.rank_aliases.items()},
         facts=tuple(sorted({f for r in state.ordered for f in r.facts})),
+        exceptions=tuple(state.exceptions),
     )
     return program, state.issues
 
@@ -559,6 +601,11 @@ def digest(merged: Merged, program: Program) -> str:
             list(program.opportunity.basis),
         ],
         "notices": {k: dump(p.value) for k, p in sorted(merged.notices.items())},
+        "exceptions": [dump(p.value) for p in merged.exceptions],
+        "periods": {
+            layer.spec.id: [str(layer.spec.effective), str(layer.spec.ended)]
+            for layer in merged.layers
+        },
         "rules": [
             {**dump(rules[r.id].value), "layer": r.layer, "replaces": None} for r in program.rules
         ],

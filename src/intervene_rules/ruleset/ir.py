@@ -45,6 +45,15 @@ Cond: TypeAlias = Test | AllOf | AnyOf
 
 
 @dataclass(frozen=True, slots=True)
+class Report:
+    """A reporting obligation a rule concludes."""
+
+    to: str
+    within: str | None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Rule:
     """A compiled rule with everything a trace or a finding needs to point back to it."""
 
@@ -60,6 +69,8 @@ class Rule:
     layer: str
     origin: SourceLocation
     reads: frozenset[str]
+    sections: tuple[tuple[str, str], ...] = ()
+    reports: tuple[Report, ...] = ()
 
     @property
     def concludes(self) -> tuple[str, ...]:
@@ -68,6 +79,9 @@ class Rule:
         out += [f"duty={d.value}" for d in self.duties]
         out += [f"method={m.value}" for m in self.methods]
         out += [f"fact={f}" for f in self.facts]
+        out += [
+            f"report={r.to}" + (f" within {r.within}" if r.within else "") for r in self.reports
+        ]
         return tuple(out)
 
 
@@ -82,6 +96,18 @@ class Opportunity:
 
 
 @dataclass(frozen=True, slots=True)
+class InvariantException:
+    """A declared departure from invariant `invariant` where `when` holds."""
+
+    invariant: int
+    when: Cond
+    reason: str
+    basis: tuple[str, ...]
+    layer: str
+    origin: SourceLocation
+
+
+@dataclass(frozen=True, slots=True)
 class Program:
     """A whole merged ruleset, compiled. Rules are in evaluation order (stage, then deps)."""
 
@@ -92,3 +118,4 @@ class Program:
     opportunity: Opportunity
     rank_aliases: dict[str, Rank]
     facts: tuple[str, ...]
+    exceptions: tuple[InvariantException, ...] = ()

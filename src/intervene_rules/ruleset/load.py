@@ -87,6 +87,7 @@ class Merged:
     opportunity: Placed | None = None
     notices: dict[str, Placed] = field(default_factory=dict)
     rules: dict[str, Placed] = field(default_factory=dict)
+    exceptions: list[Placed] = field(default_factory=list)
 
 
 def resolve(ref: str | Path, *, relative_to: Path | None = None) -> Path | None:
@@ -426,6 +427,10 @@ def _merge(layers: list[Layer], issues: list[Issue]) -> Merged:
         for i, notice in enumerate(spec.notices):
             merged.notices[notice.id] = Placed(
                 notice, lid, layer.loc("notices", i), layer.doc, ("notices", i)
+            )
+        for i, exc in enumerate(spec.exceptions):
+            merged.exceptions.append(
+                Placed(exc, lid, layer.loc("exceptions", i), layer.doc, ("exceptions", i))
             )
         _merge_rules(merged, layer, issues)
     return merged

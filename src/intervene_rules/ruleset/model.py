@@ -7,6 +7,7 @@ vocabulary, because their errors need field-aware advice ("did you mean force.ty
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -43,8 +44,61 @@ class SourceSpec(BaseModel):
         description="verified, partly_verified (say what was not seen in `note`) or unverified."
     )
     note: str | None = None
-    effective: dt.date | None = None
-    ended: dt.date | None = None
+    effective: dt.date | None = Field(
+        default=None, description="First day in force (null: in force as far back as known)."
+    )
+    ended: dt.date | None = Field(
+        default=None, description="First day no longer in force (null: still in force)."
+    )
+    ended_by: str | None = Field(
+        default=None, description="What ended it (a revoking order, a repeal, a revision)."
+    )
+
+
+class BasisRef(BaseModel):
+    """A citation of one declared source, optionally pinned to a section of it."""
+
+    model_config = _CFG
+
+    id: str = Field(pattern=_ID, description="A declared source id.")
+    section: str | None = Field(default=None, description="Section or paragraph relied on.")
+
+
+#: A basis entry: a source id, or `{id, section}`.
+BasisEntry = str | BasisRef
+
+
+def basis_ids(basis: list[BasisEntry]) -> list[str]:
+    """The source ids of a basis list."""
+    return [b if isinstance(b, str) else b.id for b in basis]
+
+
+_ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
+
+
+class ReportSpec(BaseModel):
+    """A reporting obligation: to whom, and within what time of the incident."""
+
+    model_config = _CFG
+
+    to: str = Field(min_length=1, description="Who receives the report.")
+    within: str | None = Field(
+        default=None,
+        description="ISO-8601 duration from the incident (PT0S: at once, on scene); null: no "
+        "fixed clock.",
+    )
+    note: str | None = Field(default=None, description="Form or other conditions, as written.")
+
+    @field_validator("within")
+    @classmethod
+    def _iso_duration(cls, value: str | None) -> str | None:
+        if value is not None and not _ISO_DURATION.match(value):
+            raise PydanticCustomError(
+                "iso_duration",
+                "'{value}' is not an ISO-8601 duration; write e.g. PT0S (at once), PT24H, P5D",
+                {"value": value},
+            )
+        return value
 
 
 class OpportunitySpec(BaseModel):
@@ -83,6 +137,9 @@ class ThenSpec(BaseModel):
     duties: list[Duty] = []
     methods: list[Method] = []
     facts: list[str] = Field(default=[], description="Derived facts this rule establishes.")
+    reports: list[ReportSpec] = Field(
+        default=[], description="Reporting obligations (each also brings the duty `report`)."
+    )
 
     @field_validator("facts")
     @classmethod
@@ -109,7 +166,9 @@ class RuleSpec(BaseModel):
     )
     then: ThenSpec
     because: str = Field(min_length=1)
-    basis: list[str] = Field(min_length=1, description="Source ids this rule rests on.")
+    basis: list[BasisEntry] = Field(
+        min_length=1, description="Sources this rule rests on: ids, or {id, section}."
+    )
     replaces: str | None = Field(
         default=None, description="Id of a base-layer rule this rule replaces."
     )
@@ -152,6 +211,17 @@ class CoverageSpec(BaseModel):
     )
 
 
+class ExceptionSpec(BaseModel):
+    """A declared, sourced departure from one invariant, limited to where `when` holds."""
+
+    model_config = _CFG
+
+    invariant: int = Field(ge=1, le=8, strict=True, description="Which invariant (1-8).")
+    when: dict[str, Any] = Field(description="The situations the departure covers.")
+    reason: str = Field(min_length=1)
+    basis: list[BasisEntry] = Field(min_length=1)
+
+
 class RulesetSpec(BaseModel):
     """One ruleset file (a layer)."""
 
@@ -164,6 +234,8 @@ class RulesetSpec(BaseModel):
     title: str = Field(min_length=1)
     version: str = Field(min_length=1)
     effective: dt.date | None = None
+    ended: dt.date | None = Field(default=None, description="First day no longer in force.")
+    ended_by: str | None = None
     jurisdiction: str = Field(min_length=1)
     description: str = ""
     extends: list[str] = []
@@ -176,4 +248,5 @@ class RulesetSpec(BaseModel):
     opportunity: OpportunitySpec | None = None
     notices: list[NoticeSpec] = []
     coverage: CoverageSpec | None = None
+    exceptions: list[ExceptionSpec] = []
     rules: list[RuleSpec] = []

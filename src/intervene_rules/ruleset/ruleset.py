@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +37,100 @@ class Ruleset:
     files: tuple[str, ...] = ()
     source_origins: Mapping[str, SourceLocation] = field(default_factory=dict)
     coverage_fail_under: float | None = None
+    layer_periods: Mapping[str, tuple[dt.date | None, dt.date | None, str | None]] = field(
+        default_factory=dict
+    )
+    as_of: dt.date | None = None
+    _views: dict[dt.date, Ruleset] = field(default_factory=dict, repr=False, compare=False)
+    _base: Ruleset | None = field(default=None, repr=False, compare=False)
+
+    def in_force(self, day: dt.date) -> tuple[set[str], set[str]]:
+        """The ids of the sources and of the layers in force on `day`."""
+        sources = {sid for sid, c in self.sources.items() if _covers(c.effective, c.ended, day)}
+        layers = {
+            lid for lid, (eff, end, _) in self.layer_periods.items() if _covers(eff, end, day)
+        }
+        return sources, layers
+
+    def periods(self) -> list[dt.date]:
+        """Every date on which some source or layer enters or leaves force, sorted."""
+        days = {d for c in self.sources.values() for d in (c.effective, c.ended) if d}
+        days |= {d for eff, end, _ in self.layer_periods.values() for d in (eff, end) if d}
+        return sorted(days)
+
+    @cached_property
+    def signature(self) -> str:
+        """Identity of what this (possibly dated) view evaluates: rules and their sources."""
+        import hashlib
+
+        program = self.program
+        text = repr(
+            (
+                self.digest,
+                [(r.id, r.basis, r.sections) for r in program.rules],
+                program.grid_basis,
+                program.opportunity.basis,
+            )
+        )
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+    def undated(self) -> Ruleset:
+        """The ruleset itself, for a dated view (views keep a link to it)."""
+        return self._base or self
+
+    def at(self, day: dt.date) -> Ruleset:
+        """The ruleset as in force on `day`.
+
+        A rule fires only while its layer is in force and at least one of its sources is;
+        sources not in force are dropped from every basis. Views are cached per date.
+        """
+        if self.as_of is not None:
+            return self.undated().at(day)
+        view = self._views.get(day)
+        if view is None:
+            view = self._view(day)
+            if len(self._views) >= 512:
+                self._views.clear()
+            self._views[day] = view
+        return view
+
+    def _view(self, day: dt.date) -> Ruleset:
+        sources, layers = self.in_force(day)
+        program = self.program
+        rules = tuple(
+            replace(
+                r,
+                basis=tuple(b for b in r.basis if b in sources),
+                sections=tuple(x for x in r.sections if x[0] in sources),
+            )
+            for r in program.rules
+            if r.layer in layers and any(b in sources for b in r.basis)
+        )
+        kept = {r.id for r in rules}
+        view_program = replace(
+            program,
+            rules=rules,
+            grid_basis=tuple(b for b in program.grid_basis if b in sources),
+            opportunity=replace(
+                program.opportunity,
+                basis=tuple(b for b in program.opportunity.basis if b in sources),
+            ),
+            facts=tuple(f for f in program.facts if any(f in r.facts for r in rules)),
+            exceptions=tuple(
+                replace(e, basis=tuple(b for b in e.basis if b in sources))
+                for e in program.exceptions
+                if e.layer in layers and any(b in sources for b in e.basis)
+            ),
+        )
+        assert all(r.id in kept for r in view_program.rules)
+        notices = tuple(
+            n.model_copy(update={"basis": tuple(b for b in n.basis if b in sources)})
+            for n in self.notices
+            if any(b in sources for b in n.basis)
+        )
+        return replace(
+            self, program=view_program, notices=notices, as_of=day, _views={}, _base=self
+        )
 
     @property
     def ref(self) -> RulesetRef:
@@ -51,7 +145,15 @@ class Ruleset:
         return DecisionTable(self)
 
     def __repr__(self) -> str:
-        return f"<Ruleset {self.id} {self.version} {self.digest[:19]} layers={list(self.layers)}>"
+        when = f" as of {self.as_of}" if self.as_of else ""
+        return (
+            f"<Ruleset {self.id} {self.version} {self.digest[:19]} "
+            f"layers={list(self.layers)}{when}>"
+        )
+
+
+def _covers(effective: dt.date | None, ended: dt.date | None, day: dt.date) -> bool:
+    return (effective is None or effective <= day) and (ended is None or day < ended)
 
 
 def load_ruleset(ref: str | Path) -> Ruleset:
@@ -77,6 +179,9 @@ def load_ruleset(ref: str | Path) -> Ruleset:
             url=s.url,
             verification=s.verification,
             note=s.note.strip() if s.note else None,
+            effective=s.effective,
+            ended=s.ended,
+            ended_by=s.ended_by.strip() if s.ended_by else None,
         )
         for sid, placed in merged.sources.items()
         for s in [placed.value]
@@ -100,6 +205,10 @@ def load_ruleset(ref: str | Path) -> Ruleset:
         files=tuple(layer.doc.file for layer in merged.layers),
         source_origins={sid: placed.loc for sid, placed in merged.sources.items()},
         coverage_fail_under=top.coverage.fail_under if top.coverage else None,
+        layer_periods={
+            layer.spec.id: (layer.spec.effective, layer.spec.ended, layer.spec.ended_by)
+            for layer in merged.layers
+        },
     )
 
 
