@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import json
 import os
 import sys
@@ -53,12 +54,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     ev.add_argument("--explain", action="store_true", help="print the explanation, not JSON")
     ev.add_argument("--backend", choices=["native", "durable"], default=None)
+    ev.add_argument(
+        "--as-of",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="apply the law and policy in force on this date (default: today)",
+    )
     sc = sub.add_parser("schema", help="print the JSON Schema of the input or the output")
     sc.add_argument("which", choices=["situation", "decision"])
     ls = sub.add_parser("list", help="list the bundled rulesets")
     ls.add_argument("--format", choices=["text", "json"], default="text")
     analysis_command.add_parsers(sub)
     return p
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def _fail(message: str, err: TextIO, code: int = 2) -> int:
@@ -109,7 +124,7 @@ def _cmd_evaluate(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: Tex
     if not isinstance(data, dict):
         return _fail("the situation must be a JSON object", err)
     try:
-        decision: Decision = evaluate(ruleset, data, backend=args.backend)
+        decision: Decision = evaluate(ruleset, data, backend=args.backend, as_of=args.as_of)
     except ValidationError as exc:
         return _fail(_validation_message(exc), err)
     except (BackendUnavailableError, EvaluationError) as exc:
@@ -137,8 +152,14 @@ def _cmd_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 0
     for r in rows:
         layers = " <- ".join(r["layers"])
-        print(f"{r['id']:<20} {r['version']:<8} {r['rules']:>3} rules  {r['title']}", file=out)
+        status = f"  [NO LONGER IN FORCE since {r['ended']}]" if r.get("ended") else ""
+        print(
+            f"{r['id']:<20} {r['version']:<8} {r['rules']:>3} rules  {r['title']}{status}",
+            file=out,
+        )
         print(f"{'':<20} layers: {layers}; {r['jurisdiction']}", file=out)
+        for sid, ended, by in r.get("ended_sources", []):
+            print(f"{'':<20} source {sid} ended {ended}" + (f" ({by})" if by else ""), file=out)
     return 0
 
 

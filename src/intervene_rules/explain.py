@@ -91,6 +91,14 @@ def _supervisor(d: Decision) -> str | None:
     )
 
 
+def _deadline(within: str | None) -> str:
+    if within is None:
+        return "(no fixed deadline)"
+    if within in ("PT0S", "P0D"):
+        return "at once, while on scene (PT0S)"
+    return f"within {within} of the incident"
+
+
 def _bullet(text: str, indent: str = "   ") -> str:
     return textwrap.fill(
         text, width=92, initial_indent=f"{indent}- ", subsequent_indent=f"{indent}  "
@@ -116,6 +124,8 @@ def explain(d: Decision) -> str:
         f"Realistic opportunity to intervene: {'yes' if d.realistic_opportunity else 'no'}."
     )
     out.append(f"Ruleset: {d.ruleset.id} {d.ruleset.version} ({d.ruleset.digest[:19]}...)")
+    if d.as_of is not None:
+        out.append(f"Law and policy as in force on {d.as_of.isoformat()}.")
     by_stage: dict[Stage, list[TraceStep]] = {}
     for step in d.trace:
         by_stage.setdefault(step.stage, []).append(step)
@@ -136,8 +146,12 @@ def explain(d: Decision) -> str:
             for duty in d.duties:
                 if duty is Duty.RENDER_AID:
                     out.append(_bullet("Render aid: get medical help for the subject now."))
-                elif duty is Duty.REPORT:
+                elif duty is Duty.REPORT and not d.reports:
                     out.append(_bullet("Report what you saw, as your agency's policy requires."))
+            for due in d.reports:
+                when = _deadline(due.within)
+                extra = f" ({due.note})" if due.note else ""
+                out.append(_bullet(f"Report to {due.to} {when}{extra}. [{', '.join(due.basis)}]"))
         if not steps and len(out[-1]) and out[-1].startswith(f"{stage.value}."):
             out.append(_bullet("Nothing concluded at this stage."))
     if d.notices:

@@ -226,6 +226,13 @@ def list_rulesets() -> list[dict[str, Any]]:
                 "layers": list(rs.layers),
                 "rules": len(rs.program.rules),
                 "digest": rs.digest,
+                "effective": str(rs.effective) if rs.effective else None,
+                "ended": str(rs.layer_periods[rs.id][1]) if rs.layer_periods[rs.id][1] else None,
+                "ended_sources": [
+                    [sid, str(c.ended), c.ended_by]
+                    for sid, c in sorted(rs.sources.items())
+                    if c.ended is not None
+                ],
             }
         )
     return out
