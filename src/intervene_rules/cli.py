@@ -25,6 +25,7 @@ from intervene_rules.decision import Decision
 from intervene_rules.errors import BackendUnavailableError, EvaluationError, RulesetError
 from intervene_rules.ruleset import list_rulesets, load_ruleset
 from intervene_rules.situation import Situation
+from intervene_rules.testing import command as testing_command
 
 DEFAULT_RULESET = "model-policy"
 
@@ -66,6 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="list the bundled rulesets")
     ls.add_argument("--format", choices=["text", "json"], default="text")
     analysis_command.add_parsers(sub)
+    testing_command.add_parser(sub)
     return p
 
 
@@ -182,6 +184,8 @@ def main(
             return analysis_command.run_check(args, out, err)
         if args.command == "diff":
             return analysis_command.run_diff(args, out, err)
+        if args.command == "test":
+            return testing_command.run(args, out, err)
         return _cmd_list(args, out, err)
     except BrokenPipeError:  # `intervene list | head`: the reader left; not an error
         with contextlib.suppress(OSError):

@@ -1,0 +1,261 @@
+"""Reference pages generated from rulesets: one page per ruleset, and a comparison matrix.
+
+Analysis stage: reads the compiled program and the declared sources, never the YAML, so the
+pages say what the library will actually do. The docs build calls this (docs/hooks), so the
+pages cannot drift from the rulesets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from intervene_rules._evaluate import evaluate
+from intervene_rules.decision import DISCLAIMER, Citation, Decision
+from intervene_rules.ruleset.ir import AllOf, AnyOf, Cond, Rule
+from intervene_rules.ruleset.ruleset import Ruleset
+from intervene_rules.vocabulary import Resistance, Stage
+
+_OPS = {
+    "eq": "=",
+    "ne": "≠",
+    "in": "∈",
+    "not_in": "∉",
+    "lt": "<",
+    "lte": "≤",
+    "gt": ">",
+    "gte": "≥",
+    "contains_any": "includes one of",
+    "contains_none": "includes none of",
+}
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, tuple):
+        return "{" + ", ".join(_value(x) for x in v) + "}"
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float):
+        return f"{v:g}"
+    return str(getattr(v, "value", v))
+
+
+def condition_text(cond: Cond) -> str:
+    """A condition in plain notation: `force.type ∉ {none, verbal} and …`."""
+    if isinstance(cond, AllOf):
+        if not cond.items:
+            return "always"
+        return " and ".join(_wrap(c) for c in cond.items)
+    if isinstance(cond, AnyOf):
+        if not cond.items:
+            return "never"
+        return " or ".join(_wrap(c) for c in cond.items)
+    if cond.op == "empty":
+        return f"{cond.field} is {'empty' if cond.value else 'not empty'}"
+    return f"{cond.field} {_OPS[cond.op]} {_value(cond.value)}"
+
+
+def _wrap(cond: Cond) -> str:
+    text = condition_text(cond)
+    return f"({text})" if isinstance(cond, AllOf | AnyOf) and len(cond.items) > 1 else text
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def _flag(c: Citation) -> str:
+    return "" if c.verification.value == "verified" else f" **{c.verification.value}**"
+
+
+def _period(effective: dt.date | None, ended: dt.date | None, by: str | None) -> str:
+    start = effective.isoformat() if effective else "—"
+    if ended is None:
+        return f"{start} → in force"
+    return f"{start} → {ended.isoformat()} (**no longer in force**{'; ' + by if by else ''})"
+
+
+def _basis(rule: Rule) -> str:
+    sections = dict(rule.sections)
+    return ", ".join(
+        f"`{sid}`" + (f" {sections[sid]}" if sid in sections else "") for sid in rule.basis
+    )
+
+
+def ruleset_page(rs: Ruleset) -> str:
+    """The reference page of one ruleset, in Markdown."""
+    eff, ended, by = rs.layer_periods.get(rs.id, (rs.effective, None, None))
+    out = [
+        f"# {rs.title}",
+        "",
+        f"`{rs.id}` version {rs.version} — {rs.jurisdiction}",
+        "",
+        f"- Layers (base first): {' ← '.join(f'`{x}`' for x in rs.layers)}",
+        f"- In force: {_period(eff, ended, by)}",
+        f"- Digest: `{rs.digest}`",
+        "",
+        f'!!! note "{DISCLAIMER}"',
+        "    Sources marked **partly_verified** or **unverified** were not fully checked "
+        "against a primary text; their notes say what was not seen.",
+        "",
+        "## Sources",
+        "",
+        "| id | kind | citation | verification | in force | note |",
+        "|---|---|---|---|---|---|",
+    ]
+    for sid, c in sorted(rs.sources.items()):
+        section = f", {c.section}" if c.section else ""
+        out.append(
+            f"| `{sid}` | {c.kind.value} | {_cell(c.citation + section)} | "
+            f"{c.verification.value}{_flag(c) and ' ⚠'} | "
+            f"{_period(c.effective, c.ended, c.ended_by)} | {_cell(c.note or '')} |"
+        )
+    program = rs.program
+    out += [
+        "",
+        "## Force grid",
+        "",
+        _cell(program.grid_because)
+        + (f" ({', '.join(f'`{b}`' for b in program.grid_basis)})" if program.grid_basis else ""),
+        "",
+        "| resistance | force types allowed |",
+        "|---|---|",
+    ]
+    for res in Resistance:
+        allowed = sorted(program.force_grid[res], key=lambda f: (f.severity, f.value))
+        out.append(f"| {res.value} | {', '.join(f.value for f in allowed) or '—'} |")
+    opp = program.opportunity
+    out += [
+        "",
+        "## Realistic opportunity",
+        "",
+        (
+            f"When the situation does not state it: force lasting at least "
+            f"{opp.min_duration_s:g} s gives an opportunity. "
+            if opp.min_duration_s is not None
+            else "When the situation does not state it, no opportunity is assumed. "
+        )
+        + _cell(opp.because)
+        + (f" ({', '.join(f'`{b}`' for b in opp.basis)})" if opp.basis else ""),
+    ]
+    for stage in Stage:
+        rules = [r for r in program.rules if r.stage is stage]
+        if not rules:
+            continue
+        out += [
+            "",
+            f"## {stage.value}. {stage.title}",
+            "",
+            "| rule | layer | when | concludes | basis | because |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in rules:
+            out.append(
+                f"| `{r.id}` | `{r.layer}` | {_cell(condition_text(r.when))} | "
+                f"{_cell(', '.join(r.concludes))} | {_basis(r)} | {_cell(r.because)} |"
+            )
+    if rs.notices:
+        out += ["", "## Protections", ""]
+        out += [f"- {_cell(n.text)} ({', '.join(f'`{b}`' for b in n.basis)})" for n in rs.notices]
+    if program.exceptions:
+        out += ["", "## Declared exceptions to the invariants", ""]
+        out += [
+            f"- Invariant {e.invariant}, where {_cell(condition_text(e.when))}: "
+            f"{_cell(e.reason)} ({', '.join(f'`{b}`' for b in e.basis)})"
+            for e in program.exceptions
+        ]
+    return "\n".join(out) + "\n"
+
+
+#: The standard situations of the comparison matrix (partial; defaults as in scenario files).
+STANDARD_SITUATIONS: dict[str, dict[str, Any]] = {
+    "Prone restraint continues (4 min), subject in distress": {
+        "force": {"type": "bodyweight_compression", "still_needed": False, "duration_s": 240},
+        "subject": {"resistance": "compliant", "restrained": True, "medical_distress": True},
+    },
+    "Neck restraint on a passive subject": {
+        "force": {"type": "neck_restraint", "still_needed": True, "duration_s": 20},
+        "subject": {"resistance": "passive_resistance"},
+    },
+    "Neck restraint against aggravated aggression": {
+        "force": {"type": "neck_restraint", "still_needed": True, "duration_s": 20},
+        "subject": {"resistance": "aggravated_aggression"},
+    },
+    "Blows in rapid succession (3 s), no stated opportunity": {
+        "observer": {"realistic_opportunity": None},
+        "force": {"type": "hard_empty_hand", "still_needed": False, "duration_s": 3},
+        "subject": {"restrained": True},
+    },
+    "Junior officer watches a sergeant's CEW on a compliant subject": {
+        "actor": {"rank": "sergeant"},
+        "force": {"type": "cew", "still_needed": False, "duration_s": 15},
+    },
+    "Verbal intervention ignored, force goes on": {
+        "observer": {"prior_intervention": "verbal"},
+        "force": {"type": "impact_weapon", "still_needed": False, "duration_s": 30},
+        "subject": {"resistance": "passive_resistance"},
+    },
+    "Lawful takedown of an actively resisting subject": {
+        "force": {"type": "takedown", "still_needed": True, "duration_s": 5},
+        "subject": {"resistance": "active_resistance"},
+    },
+    "Unlawful search": {"misconduct": ["unlawful_search"]},
+    "False report": {"misconduct": ["false_statement"]},
+}
+
+_BASE_SITUATION: dict[str, Any] = {
+    "actor": {"rank": "officer"},
+    "observer": {"rank": "officer", "realistic_opportunity": True, "prior_intervention": "none"},
+    "force": {"type": "none", "still_needed": False, "duration_s": None},
+    "subject": {"resistance": "compliant", "restrained": False, "medical_distress": False},
+    "misconduct": [],
+}
+
+
+def standard_situation(partial: dict[str, Any]) -> dict[str, Any]:
+    """A standard situation filled from the documented defaults."""
+    out: dict[str, Any] = {}
+    for key, base in _BASE_SITUATION.items():
+        value = partial.get(key)
+        if isinstance(base, dict):
+            out[key] = {**base, **(value or {})}
+        else:
+            out[key] = list(value if value is not None else base)
+    return out
+
+
+def _matrix_cell(d: Decision) -> str:
+    parts = [f"**{d.action.value}**"]
+    extra = [x.value for x in d.duties if x.value != "intervene"]
+    if extra:
+        parts.append(", ".join(extra))
+    for due in d.reports:
+        parts.append(f"report {due.within or 'no fixed clock'} → {due.to}")
+    return "<br>".join(_cell(p) for p in parts)
+
+
+def comparison_matrix(rulesets: Sequence[Ruleset], as_of: dt.date) -> str:
+    """What each ruleset requires in each standard situation, side by side (Markdown)."""
+    names = list(STANDARD_SITUATIONS)
+    out = [
+        "# Comparison of the bundled rulesets",
+        "",
+        f"What each ruleset requires of the observer in a standard set of situations, as in "
+        f"force on {as_of.isoformat()}. Situations leave unstated fields at the scenario "
+        "defaults (an officer watching an officer, with a realistic opportunity; compliant, "
+        "unrestrained subject in no distress). Cells give the action, the duties beyond "
+        "`intervene`, and any report deadline (ISO-8601) and recipient.",
+        "",
+        f'!!! note "{DISCLAIMER}"',
+        "",
+        "| situation | " + " | ".join(f"[`{rs.id}`]({rs.id}.md)" for rs in rulesets) + " |",
+        "|---|" + "---|" * len(rulesets),
+    ]
+    for name in names:
+        situation = standard_situation(STANDARD_SITUATIONS[name])
+        cells = [_matrix_cell(evaluate(rs, situation, as_of=as_of)) for rs in rulesets]
+        out.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
