@@ -7,6 +7,8 @@ The mutation tests below prove each check can fail and reports a minimal counter
 
 from __future__ import annotations
 
+import datetime as dt
+
 from pathlib import Path
 
 import pytest
@@ -25,9 +27,19 @@ def test_there_are_bundled_rulesets() -> None:
 
 @pytest.mark.parametrize("rid", BUNDLED)
 def test_invariants_hold_exhaustively(rid: str) -> None:
-    rs = load_ruleset(rid)
+    rs = load_ruleset(rid).at(dt.date.today())
     violations = check_invariants(rs)
     assert violations == [], "\n".join(str(v) for v in violations)
+
+
+@pytest.mark.thorough
+@pytest.mark.parametrize("rid", BUNDLED)
+def test_invariants_hold_in_every_period(rid: str) -> None:
+    """Law in time: the rules in force change on each boundary date; check every period."""
+    rs = load_ruleset(rid)
+    for day in sorted({dt.date.min, *rs.periods()}):
+        violations = check_invariants(rs.at(day))
+        assert violations == [], f"as of {day}:\n" + "\n".join(str(v) for v in violations)
 
 
 @pytest.mark.parametrize("rid", BUNDLED)

@@ -7,6 +7,7 @@ about, with an example situation where one exists.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -30,6 +31,7 @@ MAX_REGIONS_SHOWN = 12
 class AnalysisReport:
     """What `check` found in one ruleset. `ok` is true when nothing but notes was found."""
 
+    as_of: dt.date | None
     ruleset: str
     version: str
     digest: str
@@ -57,6 +59,7 @@ class AnalysisReport:
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
+            "as_of": self.as_of.isoformat() if self.as_of else None,
             "ruleset": self.ruleset,
             "version": self.version,
             "digest": self.digest,
@@ -229,6 +232,7 @@ def analyze(
             )
         )
     return AnalysisReport(
+        as_of=ruleset.as_of,
         ruleset=ruleset.id,
         version=ruleset.version,
         digest=ruleset.digest,

@@ -7,6 +7,7 @@ every ruleset error printed with its location, never a traceback.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,6 +27,17 @@ CODE_TEXT = {
 }
 
 
+def _date_or_all(text: str) -> str:
+    if text != "all":
+        try:
+            dt.date.fromisoformat(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a date (YYYY-MM-DD) or 'all'"
+            ) from None
+    return text
+
+
 def add_parsers(sub: Any) -> None:
     """Add the `check` and `diff` subcommands."""
     ck = sub.add_parser(
@@ -36,11 +48,26 @@ def add_parsers(sub: Any) -> None:
     ck.add_argument("--format", choices=["text", "json", "sarif"], default="text")
     ck.add_argument("--color", choices=["auto", "always", "never"], default="auto")
     ck.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    ck.add_argument(
+        "--as-of",
+        type=_date_or_all,
+        default=None,
+        metavar="YYYY-MM-DD|all",
+        help="analyse the rules in force on this date (default: today), or on every date "
+        "where a source or layer enters or leaves force ('all')",
+    )
     df = sub.add_parser("diff", help="the exact semantic difference of two rulesets")
     df.add_argument("a", help="ruleset A (bundled id or path)")
     df.add_argument("b", help="ruleset B (bundled id or path)")
     df.add_argument("--format", choices=["text", "json"], default="text")
     df.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    df.add_argument(
+        "--as-of",
+        type=_date_or_all,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="compare as in force on this date",
+    )
 
 
 def _targets(paths: list[str]) -> list[str]:
@@ -56,6 +83,10 @@ def _targets(paths: list[str]) -> list[str]:
         else:
             out.append(p)
     return out
+
+
+def _day(text: str | None) -> dt.date:
+    return dt.date.fromisoformat(text) if text else dt.date.today()
 
 
 def _paint(text: str, code: str, colour: bool) -> str:
@@ -140,10 +171,14 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except RulesetError as exc:
             load_errors.extend(exc.issues)
             continue
-        bar = ProgressBar(
-            f"checking {ruleset.id}", err, enabled=None if not args.no_progress else False
-        )
-        reports.append(analyze(ruleset, progress=bar))
+        if args.as_of == "all":
+            days = sorted({dt.date.min, *ruleset.periods(), dt.date.today()})
+        else:
+            days = [_day(args.as_of)]
+        for day in days:
+            label = f"checking {ruleset.id}" + (f" as of {day}" if len(days) > 1 else "")
+            bar = ProgressBar(label, err, enabled=None if not args.no_progress else False)
+            reports.append(analyze(ruleset.at(day), progress=bar))
     # a base layer's finding (e.g. an unverified source it declares) shows once, not once
     # per ruleset that extends it
     seen: set[tuple[str, str, int, int, str]] = set()
@@ -172,8 +207,9 @@ def run_check(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 f"{len(r.errors)} error(s), {len(r.warnings)} warning(s), "
                 f"{len(r.findings) - len(r.errors) - len(r.warnings)} note(s)"
             )
+            when = f" as of {r.as_of}" if r.as_of else ""
             print(
-                f"{r.ruleset} {r.version}: {r.situations:,} situations in {r.seconds:.1f} s "
+                f"{r.ruleset} {r.version}{when}: {r.situations:,} situations in {r.seconds:.1f} s "
                 f"({rate:,.0f}/s): {counts}",
                 file=out,
             )
@@ -196,8 +232,9 @@ def run_diff(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except RulesetError as exc:
         print(render_issues_text(list(exc.issues), colour=False), file=err)
         return 2
+    day = _day(None if args.as_of == "all" else args.as_of)
     bar = ProgressBar(f"diff {a.id} {b.id}", err, enabled=None if not args.no_progress else False)
-    report = diff(a, b, progress=bar)
+    report = diff(a.at(day), b.at(day), progress=bar)
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2), file=out)
         return 0 if report.identical else 1

@@ -121,9 +121,10 @@ class ScenarioItem(pytest.Item):
         """The expected/actual differences and where the scenario is written."""
         if isinstance(excinfo.value, ScenarioFailure):
             r = excinfo.value.result
+            when = f", as of {r.scenario.as_of}" if r.scenario.as_of else ""
             lines = [
                 f"scenario {r.name!r} failed at {r.location} "
-                f"(ruleset {r.ruleset.id}, backend {'+'.join(r.backends) or 'none'}):"
+                f"(ruleset {r.ruleset.id}, backend {'+'.join(r.backends) or 'none'}{when}):"
             ]
             lines += [f"    {d}" for d in r.differences]
             lines += [f"    note: {n}" for n in r.notes]

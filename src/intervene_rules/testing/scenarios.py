@@ -7,6 +7,8 @@ give. It normally sits beside its ruleset as `rulesets/<id>.scenarios.yaml`::
                                  # default: the file name before ".scenarios.yaml"
     defaults:                    # optional partial situation merged under every scenario
       observer: {rank: sergeant}
+    as_of: 2024-01-31            # optional: the date whose law and policy apply (a scenario
+                                 # may set its own); default: the day the scenarios run
     scenarios:
       - name: force_continues_after_restraint    # unique in the file, lower_snake_case
         description: optional text
@@ -45,6 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime as dt
 import difflib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -161,6 +164,9 @@ class ScenarioSpec(BaseModel):
         default=[], description="Id(s) of the ruleset's sources that decide the scenario."
     )
     section: str | None = Field(default=None, description="Section of the source relied on.")
+    as_of: dt.date | None = Field(
+        default=None, description="Date whose law and policy apply (default: the file's)."
+    )
     situation: dict[str, Any] = Field(
         default={}, description="A partial situation; the rest comes from the defaults."
     )
@@ -185,6 +191,11 @@ class ScenarioFileSpec(BaseModel):
     )
     defaults: dict[str, Any] = Field(
         default={}, description="A partial situation merged under every scenario."
+    )
+    as_of: dt.date | None = Field(
+        default=None,
+        description="Date whose law and policy apply to every scenario (default: the day the "
+        "scenarios run).",
     )
     scenarios: list[Any] = Field(
         min_length=1, description="The scenarios (each checked as a `ScenarioSpec`)."
@@ -236,6 +247,7 @@ class Scenario:
     description: str = ""
     sources: tuple[str, ...] = ()
     section: str | None = None
+    as_of: dt.date | None = None
 
     @property
     def file(self) -> str:
@@ -337,6 +349,10 @@ _TYPE_HELP = {
     "float_type": "write a number without quotes, e.g. 10 or 2.5",
     "finite_number": "write a finite number (not .nan or .inf)",
     "greater_than_equal": "write a number of at least {ge}",
+    "date_type": "write a date as YYYY-MM-DD, e.g. 2024-01-31",
+    "date_parsing": "write a date as YYYY-MM-DD, e.g. 2024-01-31",
+    "date_from_datetime_parsing": "write a date as YYYY-MM-DD, e.g. 2024-01-31",
+    "date_from_datetime_inexact": "write a date as YYYY-MM-DD, without a time",
 }
 
 _SET_HELP = (
@@ -503,7 +519,8 @@ def _situation_issues(
     return out
 
 
-def _resolve_ruleset(doc: Document, path: Path) -> tuple[Path | None, str, Issue | None]:
+def _resolve_ruleset(doc: Document, path: Path) -> tuple[Path | None, Issue | None]:
+    """The ruleset file the scenario file names (or its file name implies), or the issue."""
     from intervene_rules.ruleset.load import bundled_ids, resolve
 
     data = doc.data if isinstance(doc.data, dict) else {}
@@ -511,7 +528,7 @@ def _resolve_ruleset(doc: Document, path: Path) -> tuple[Path | None, str, Issue
     if isinstance(written, str) and written:
         ref, loc = written, doc.loc(("ruleset",))
     elif written is not None:
-        return None, "", None  # a structure error already says what is wrong
+        return None, None  # a structure error already says what is wrong
     elif path.name.endswith(SUFFIX):
         ref, loc = path.name[: -len(SUFFIX)], SourceLocation(doc.file, 1, 1)
     else:
@@ -521,15 +538,14 @@ def _resolve_ruleset(doc: Document, path: Path) -> tuple[Path | None, str, Issue
             SourceLocation(doc.file, 1, 1),
             help="add `ruleset: <bundled id or path>`",
         )
-        return None, "", issue
+        return None, issue
     found = resolve(ref, relative_to=path.parent)
     if found is not None:
-        return found, ref, None
+        return found, None
     known = sorted({*bundled_ids(), *_sibling_ids(path.parent)})
     how = "written in `ruleset:`" if written else f"taken from the file name {path.name!r}"
     return (
         None,
-        ref,
         Issue(
             "scenario_ruleset_not_found",
             f"no ruleset {ref!r} ({how}): not a bundled id and no such file",
@@ -652,6 +668,7 @@ def _contradictions(spec: ExpectSpec, doc: Document, base: Path_) -> list[Issue]
 def _scenarios(
     specs: Sequence[tuple[int, ScenarioSpec]],
     defaults: Mapping[str, Any],
+    as_of: dt.date | None,
     doc: Document,
     rs: Ruleset,
     issues: list[Issue],
@@ -719,6 +736,7 @@ def _scenarios(
                 description=sc.description.strip(),
                 sources=tuple(sc.source),
                 section=sc.section,
+                as_of=sc.as_of or as_of,
             )
         )
     return out
@@ -801,14 +819,15 @@ def load_scenarios(path: str | Path) -> ScenarioFile:
     refused = [i.loc.path for i in found]
     issues += [i for i in structure if not any(i.loc.path[: len(r)] == r for r in refused)]
     issues += _duplicate_names(doc)
-    ruleset_path, _, not_found = _resolve_ruleset(doc, p)
+    ruleset_path, not_found = _resolve_ruleset(doc, p)
     if not_found is not None:
         issues.append(not_found)
     if ruleset_path is None:
         raise ScenarioError(_unique(issues))
     rs = load_ruleset(ruleset_path)
     defaults = spec.defaults if spec is not None else _mapping(doc.data.get("defaults"))
-    scenarios = _scenarios(specs, defaults, doc, rs, issues)
+    as_of = spec.as_of if spec is not None else None
+    scenarios = _scenarios(specs, defaults, as_of, doc, rs, issues)
     if issues:
         raise ScenarioError(_unique(issues))
     return ScenarioFile(path=p, file=shown, ruleset=rs, scenarios=tuple(scenarios))
@@ -885,6 +904,7 @@ class ScenarioResult:
             "file": self.file,
             "line": self.line,
             "ruleset": self.ruleset.id,
+            "as_of": self.scenario.as_of.isoformat() if self.scenario.as_of else None,
             "passed": self.passed,
             "differences": list(self.differences),
             "backends": list(self.backends),
@@ -965,7 +985,7 @@ def run_scenario(
     decisions: list[Decision] = []
     for name in chosen:
         try:
-            decision = evaluate(ruleset, scenario.situation, backend=name)
+            decision = evaluate(ruleset, scenario.situation, backend=name, as_of=scenario.as_of)
         except BackendUnavailableError as exc:
             if backend != "both":
                 raise
