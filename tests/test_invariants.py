@@ -8,7 +8,6 @@ The mutation tests below prove each check can fail and reports a minimal counter
 from __future__ import annotations
 
 import datetime as dt
-
 from pathlib import Path
 
 import pytest
