@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from intervene_rules.analysis.invariants import check_invariants
+from intervene_rules.analysis.invariants import check_invariants, simplicity
 from intervene_rules.analysis.regions import cover
 from intervene_rules.analysis.space import Evaluated, Point, Space, evaluate_space
 from intervene_rules.errors import Issue
@@ -112,7 +112,7 @@ def analyze(
     rules = {r.id: r for r in ruleset.program.rules}
     stage2 = {r.id for r in ruleset.program.rules if r.stage is Stage.DETERMINE_ACTION}
     gaps: list[Point] = []
-    gap_example: dict[Point, Situation] = {}
+    gap_example: Situation | None = None
     fired_count: Counter[str] = Counter()
     masked_everywhere: dict[str, bool] = {}
     masked_cache: dict[tuple[Any, ...], set[str]] = {}
@@ -127,7 +127,8 @@ def analyze(
         deciding = [r for r in fired if r.id in stage2]
         if not deciding:
             gaps.append(evaluated.point)
-            gap_example.setdefault(evaluated.point, evaluated.situation)
+            if gap_example is None or simplicity(evaluated.situation) < simplicity(gap_example):
+                gap_example = evaluated.situation
         explicit_none = [r for r in deciding if r.action is Action.NONE]
         acting = [r for r in deciding if r.action is not None and r.action > Action.NONE]
         for quiet in explicit_none:
@@ -154,7 +155,6 @@ def analyze(
             if len(regions) > len(shown)
             else ""
         )
-        first = min(gaps)
         findings.append(
             Issue(
                 "analysis_gap",
@@ -175,7 +175,7 @@ def analyze(
                         }
                         for r in regions
                     ],
-                    "example": _sit(gap_example[first]),
+                    "example": _sit(gap_example) if gap_example else None,
                 },
             )
         )
@@ -249,9 +249,13 @@ def _source_findings(ruleset: Ruleset) -> list[Issue]:
     cited = {sid for r in program.rules for sid in r.basis}
     cited |= set(program.grid_basis) | set(program.opportunity.basis)
     cited |= {sid for n in ruleset.notices for sid in n.basis}
+    cited |= {sid for e in program.exceptions for sid in e.basis}
+    in_force = ruleset.in_force(ruleset.as_of)[0] if ruleset.as_of else set(ruleset.sources)
     out: list[Issue] = []
     for sid, citation in ruleset.sources.items():
         loc = ruleset.source_origins.get(sid, _top(ruleset))
+        if sid not in in_force:
+            continue  # a source of another period: `check --as-of all` covers its period
         if sid not in cited:
             out.append(
                 Issue(

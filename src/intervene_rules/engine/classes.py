@@ -52,7 +52,10 @@ class ValueClasses:
 
         With several programs (a semantic diff), the result refines each one's classes.
         """
-        tests = [t for program in programs for r in program.rules for t in tests_of(r.when)]
+        # the declared invariant exceptions split classes too, so they can be honoured exactly
+        conds = [r.when for p in programs for r in p.rules]
+        conds += [e.when for p in programs for e in p.exceptions]
+        tests = [t for cond in conds for t in tests_of(cond)]
         thresholds = {
             float(t.value) for t in tests if t.field == "force.duration_s" and t.value is not None
         }

@@ -134,7 +134,9 @@ def generate(program: Program) -> tuple[str, dict[str, Any]]:
     """Source of `fire(r)` for the whole program, and the constants it refers to."""
     consts: dict[str, Any] = {}
     lines = ["def fire(r):", "    out = []", "    a = 0"]
-    lines += [f"    f_{name} = False" for name in program.facts]
+    # every fact any rule reads starts false, even one no rule in force concludes
+    read = {n[len(FACT_PREFIX) :] for r in program.rules for n in r.reads if n != "action"}
+    lines += [f"    f_{name} = False" for name in sorted({*program.facts, *read})]
     actions = list(Action)
     for i, rule in enumerate(program.rules):
         consts[f"_r{i}"] = rule

@@ -62,6 +62,7 @@ class _State:
     lowered: list[tuple[Placed, Cond]] = field(default_factory=list)
     ordered: list[Rule] = field(default_factory=list)
     exceptions: list[InvariantException] = field(default_factory=list)
+    replaced: dict[str, Rule] = field(default_factory=dict)
 
 
 Pass = Callable[[_State], None]
@@ -87,7 +88,16 @@ def negate(cond: Cond) -> Cond:
 
 
 def _lower(state: _State) -> None:
-    facts = {f for p in state.merged.rules.values() for f in p.value.then.facts}
+    everything = [*state.merged.rules.values(), *state.merged.replaced.values()]
+    facts = {f for p in everything for f in p.value.then.facts}
+    for new_id, old in state.merged.replaced.items():
+        original: RuleSpec = old.value
+        state.replaced[new_id] = _build_rule(
+            old,
+            AllOf((), old.loc)
+            if original.when is None
+            else _parse(original.when, (*old.path, "when"), old, facts, state.issues),
+        )
     for placed in state.merged.rules.values():
         rule: RuleSpec = placed.value
         assert placed.doc is not None
@@ -400,7 +410,8 @@ def _check_conclusions(state: _State) -> None:
                 )
         for fact in rule.then.facts:
             concluded_at.setdefault(FACT_PREFIX + fact, []).append(rule.stage)
-        if not (rule.then.action or rule.then.duties or rule.then.methods or rule.then.facts):
+        then = rule.then
+        if not (then.action or then.duties or then.methods or then.facts or then.reports):
             state.issues.append(
                 Issue(
                     "ruleset_empty_conclusion",
@@ -484,37 +495,34 @@ def _order(state: _State) -> None:
             )
         for i in done:
             placed, cond = group[i]
-            spec: RuleSpec = placed.value
-            state.ordered.append(
-                Rule(
-                    id=spec.id,
-                    stage=spec.stage,
-                    when=cond,
-                    action=spec.then.action,
-                    # a reporting obligation is the duty to report, with its details
-                    duties=tuple(
-                        dict.fromkeys(
-                            [*spec.then.duties, *([Duty.REPORT] if spec.then.reports else [])]
-                        )
-                    ),
-                    methods=tuple(dict.fromkeys(spec.then.methods)),
-                    facts=tuple(dict.fromkeys(spec.then.facts)),
-                    basis=tuple(dict.fromkeys(basis_ids(spec.basis))),
-                    sections=tuple(
-                        (b.id, b.section)
-                        for b in spec.basis
-                        if not isinstance(b, str) and b.section
-                    ),
-                    reports=tuple(
-                        Report(r.to, r.within, r.note.strip() if r.note else None)
-                        for r in spec.then.reports
-                    ),
-                    because=spec.because.strip(),
-                    layer=placed.layer,
-                    origin=placed.loc,
-                    reads=frozenset(_reads(cond)),
-                )
-            )
+            state.ordered.append(_build_rule(placed, cond))
+
+
+def _build_rule(placed: Placed, cond: Cond) -> Rule:
+    spec: RuleSpec = placed.value
+    return Rule(
+        id=spec.id,
+        stage=spec.stage,
+        when=cond,
+        action=spec.then.action,
+        # a reporting obligation is the duty to report, with its details
+        duties=tuple(
+            dict.fromkeys([*spec.then.duties, *([Duty.REPORT] if spec.then.reports else [])])
+        ),
+        methods=tuple(dict.fromkeys(spec.then.methods)),
+        facts=tuple(dict.fromkeys(spec.then.facts)),
+        basis=tuple(dict.fromkeys(basis_ids(spec.basis))),
+        sections=tuple(
+            (b.id, b.section) for b in spec.basis if not isinstance(b, str) and b.section
+        ),
+        reports=tuple(
+            Report(r.to, r.within, r.note.strip() if r.note else None) for r in spec.then.reports
+        ),
+        because=spec.because.strip(),
+        layer=placed.layer,
+        origin=placed.loc,
+        reads=frozenset(_reads(cond)),
+    )
 
 
 def _on_cycle(deps: dict[int, set[int]]) -> set[int]:
@@ -569,6 +577,7 @@ def compile_program(merged: Merged) -> tuple[Program | None, list[Issue]]:
         rank_aliases={k: p.value for k, p in merged.rank_aliases.items()},
         facts=tuple(sorted({f for r in state.ordered for f in r.facts})),
         exceptions=tuple(state.exceptions),
+        replaced=dict(state.replaced),
     )
     return program, state.issues
 
@@ -602,6 +611,7 @@ def digest(merged: Merged, program: Program) -> str:
         ],
         "notices": {k: dump(p.value) for k, p in sorted(merged.notices.items())},
         "exceptions": [dump(p.value) for p in merged.exceptions],
+        "replaced": {k: {**dump(p.value), "layer": p.layer} for k, p in merged.replaced.items()},
         "periods": {
             layer.spec.id: [str(layer.spec.effective), str(layer.spec.ended)]
             for layer in merged.layers

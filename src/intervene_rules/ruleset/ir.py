@@ -8,7 +8,7 @@ Conditions are in negation normal form: `Test`s over named fields combined by `A
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeAlias
 
 from intervene_rules.location import SourceLocation
@@ -119,3 +119,4 @@ class Program:
     rank_aliases: dict[str, Rank]
     facts: tuple[str, ...]
     exceptions: tuple[InvariantException, ...] = ()
+    replaced: dict[str, Rule] = field(default_factory=dict)

@@ -88,6 +88,7 @@ class Merged:
     notices: dict[str, Placed] = field(default_factory=dict)
     rules: dict[str, Placed] = field(default_factory=dict)
     exceptions: list[Placed] = field(default_factory=list)
+    replaced: dict[str, Placed] = field(default_factory=dict)
 
 
 def resolve(ref: str | Path, *, relative_to: Path | None = None) -> Path | None:
@@ -535,7 +536,8 @@ def _merge_rules(merged: Merged, layer: Layer, issues: list[Issue]) -> None:
                     )
                 )
                 continue
-            del merged.rules[rule.replaces]
+            # kept: on a date when the replacing layer is not in force, the original applies
+            merged.replaced[rule.id] = merged.rules.pop(rule.replaces)
             replaced[rule.replaces] = rule.id
         prev = merged.rules.get(rule.id)
         if prev is not None:

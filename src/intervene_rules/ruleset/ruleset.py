@@ -13,7 +13,7 @@ from intervene_rules.decision import Citation, Notice, RulesetRef
 from intervene_rules.errors import RulesetError
 from intervene_rules.location import SourceLocation
 from intervene_rules.ruleset.compile import compile_program, digest
-from intervene_rules.ruleset.ir import Program
+from intervene_rules.ruleset.ir import Program, Rule
 from intervene_rules.ruleset.load import bundled_ids, load_layers
 
 if TYPE_CHECKING:
@@ -97,15 +97,20 @@ class Ruleset:
     def _view(self, day: dt.date) -> Ruleset:
         sources, layers = self.in_force(day)
         program = self.program
-        rules = tuple(
-            replace(
-                r,
-                basis=tuple(b for b in r.basis if b in sources),
-                sections=tuple(x for x in r.sections if x[0] in sources),
+
+        def active(rule: Rule | None) -> Rule | None:
+            # a rule whose layer is not in force gives way to the rule it replaced, if any
+            while rule is not None and rule.layer not in layers:
+                rule = program.replaced.get(rule.id)
+            if rule is None or not any(b in sources for b in rule.basis):
+                return None
+            return replace(
+                rule,
+                basis=tuple(b for b in rule.basis if b in sources),
+                sections=tuple(x for x in rule.sections if x[0] in sources),
             )
-            for r in program.rules
-            if r.layer in layers and any(b in sources for b in r.basis)
-        )
+
+        rules = tuple(r for r in map(active, program.rules) if r is not None)
         kept = {r.id for r in rules}
         view_program = replace(
             program,
