@@ -388,7 +388,10 @@ def verify(
         try:  # private API, only to count firings (info): best effort
             from intervene_rules.engine.durable import durable_for
 
-            dev = durable_for(fed.digest, fed.program)
+            import datetime as dt
+
+            view = fed.at(dt.date.today())  # what evaluate() uses by default
+            dev = durable_for(view.signature, view.program)
         except ImportError:
             dev = None
     for i, (d, s) in enumerate(zip(dicts, fed_sits, strict=True)):
