@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import itertools
 import json
@@ -17,7 +18,7 @@ from intervene_rules.analysis.diff import diff, summary
 from intervene_rules.analysis.regions import cover
 from intervene_rules.analysis.space import Space
 from intervene_rules.cli import main
-from intervene_rules.ruleset.load import bundled_dir
+from intervene_rules.ruleset.load import bundled_dir, bundled_ids
 
 SPACE = Space(load_ruleset("federal-baseline").program)
 
@@ -130,9 +131,17 @@ def codes(tmp_path: Path, rules: str) -> dict[str, list[str]]:
     return out
 
 
-@pytest.mark.parametrize("rid", ["federal-baseline", "model-policy"])
+@pytest.mark.parametrize(
+    "rid",
+    [
+        rid
+        if rid in ("federal-baseline", "model-policy")
+        else pytest.param(rid, marks=pytest.mark.thorough)
+        for rid in bundled_ids()
+    ],
+)
 def test_bundled_rulesets_are_clean(rid: str) -> None:
-    report = analyze(load_ruleset(rid))
+    report = analyze(load_ruleset(rid).at(dt.date.today()))
     assert report.ok, [str(f) for f in report.findings]
     assert report.situations == Space(load_ruleset(rid).program).size
 

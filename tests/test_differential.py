@@ -53,18 +53,24 @@ def _compare_firings(rs: Ruleset, step: int) -> int:
     return n
 
 
+CORE = ("federal-baseline", "model-policy")
+
+
 @pytest.mark.parametrize("rid", BUNDLED)
 def test_evaluators_agree_on_a_sample_of_the_discrete_space(rid: str) -> None:
     rs = RULESETS[rid]
-    n = _compare_firings(rs, step=37)
-    assert n >= rs.table.classes.size() // 37
+    step = 37 if rid in CORE else 211
+    n = _compare_firings(rs, step=step)
+    assert n >= rs.table.classes.size() // step
 
 
 @pytest.mark.thorough
-@pytest.mark.parametrize("rid", BUNDLED)
-def test_evaluators_agree_on_the_whole_discrete_space(rid: str) -> None:
+@pytest.mark.parametrize(("rid", "step"), [(rid, 1 if rid in CORE else 7) for rid in BUNDLED])
+def test_evaluators_agree_on_the_whole_discrete_space(rid: str, step: int) -> None:
+    """Every class point for the core rulesets; every 7th for the others (CI time budget:
+    durable_rules costs a few hundred microseconds a decision)."""
     rs = RULESETS[rid]
-    assert _compare_firings(rs, step=1) == rs.table.classes.size()
+    assert _compare_firings(rs, step=step) >= rs.table.classes.size() // step
 
 
 @pytest.mark.parametrize("rid", BUNDLED)

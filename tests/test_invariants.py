@@ -18,13 +18,20 @@ from intervene_rules.analysis.space import decide_all, report
 from intervene_rules.ruleset.load import bundled_ids
 
 BUNDLED = bundled_ids()
+CORE = ("federal-baseline", "model-policy")
+# The default run proves the core rulesets exhaustively; every other bundled ruleset is
+# proven exhaustively in CI (--thorough) and sampled by Hypothesis in every run
+# (tests/property/test_invariants_continuous.py).
+ALL_EXHAUSTIVE = [
+    rid if rid in CORE else pytest.param(rid, marks=pytest.mark.thorough) for rid in BUNDLED
+]
 
 
 def test_there_are_bundled_rulesets() -> None:
     assert {"federal-baseline", "model-policy"} <= set(BUNDLED)
 
 
-@pytest.mark.parametrize("rid", BUNDLED)
+@pytest.mark.parametrize("rid", ALL_EXHAUSTIVE)
 def test_invariants_hold_exhaustively(rid: str) -> None:
     rs = load_ruleset(rid).at(dt.date.today())
     violations = check_invariants(rs)
@@ -41,7 +48,7 @@ def test_invariants_hold_in_every_period(rid: str) -> None:
         assert violations == [], f"as of {day}:\n" + "\n".join(str(v) for v in violations)
 
 
-@pytest.mark.parametrize("rid", BUNDLED)
+@pytest.mark.parametrize("rid", ALL_EXHAUSTIVE)
 def test_enumeration_covers_every_class_point(rid: str) -> None:
     rs = load_ruleset(rid)
     rep = report(rs)

@@ -12,7 +12,7 @@ import yaml  # noqa: F401
 import intervene_rules.engine.durable
 import intervene_rules.engine.table
 import intervene_rules.testing.coverage
-import intervene_rules.testing.scenarios  # noqa: F401
+import intervene_rules.testing.scenarios
 
 pytest_plugins = ["pytester"]
 
@@ -154,3 +154,20 @@ def test_files_without_the_suffix_are_ignored(pytester: pytest.Pytester) -> None
     pytester.makefile(".yaml", cases=PASSING)
     result = pytester.runpytest("-p", "no:cacheprovider")
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+def test_loading_the_plugin_imports_nothing_heavy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, intervene_rules.testing.plugin; "
+        "print(sorted(m for m in ('yaml', 'intervene_rules.ruleset', "
+        "'intervene_rules.testing.scenarios', 'durable') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    from intervene_rules import testing
+
+    assert testing.load_scenarios is intervene_rules.testing.scenarios.load_scenarios
+    assert "CoverageObserver" in dir(testing)

@@ -121,7 +121,9 @@ def test_bundled_scenario_sources_are_declared_and_names_unique() -> None:
 def test_scenario_files_are_not_listed_as_rulesets() -> None:
     from intervene_rules.ruleset.load import bundled_ids
 
-    assert bundled_ids() == ["federal-baseline", "model-policy"]
+    ids = bundled_ids()
+    assert {"federal-baseline", "model-policy"} <= set(ids)
+    assert not [i for i in ids if "scenarios" in i]
 
 
 # --- format and defaults --------------------------------------------------------------------
@@ -613,7 +615,7 @@ def test_a_backend_disagreement_names_the_backend(
     scenario, rs = _scenario(tmp_path)
     real = evaluate_module.evaluate
 
-    def fake(ruleset: Any, situation: Any, *, backend: Any = None) -> Decision:
+    def fake(ruleset: Any, situation: Any, *, backend: Any = None, as_of: Any = None) -> Decision:
         d = real(ruleset, situation)
         return d.model_copy(update={"action": Action.ACKNOWLEDGE}) if backend == "durable" else d
 
@@ -629,7 +631,7 @@ def test_durable_unavailable_is_skipped_with_a_note_only_for_both(
     scenario, rs = _scenario(tmp_path)
     real = evaluate_module.evaluate
 
-    def fake(ruleset: Any, situation: Any, *, backend: Any = None) -> Decision:
+    def fake(ruleset: Any, situation: Any, *, backend: Any = None, as_of: Any = None) -> Decision:
         if backend == "durable":
             raise BackendUnavailableError("durable_rules is not installed")
         return real(ruleset, situation)
@@ -708,9 +710,76 @@ def test_command_unreadable_input_exits_2_without_traceback(
 def test_command_backend_unavailable_exits_1(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def fake(ruleset: Any, situation: Any, *, backend: Any = None) -> Decision:
+    def fake(ruleset: Any, situation: Any, *, backend: Any = None, as_of: Any = None) -> Decision:
         raise BackendUnavailableError("no durable here")
 
     monkeypatch.setattr(evaluate_module, "evaluate", fake)
     code, _, err = run_cmd(str(write(tmp_path, WRONG)), "--backend", "durable")
     assert code == 1 and "no durable here" in err
+
+
+# --- law in time ------------------------------------------------------------------------------
+
+DATED = """\
+id: dated
+title: Dated
+version: "1"
+jurisdiction: Nowhere
+sources:
+  - id: old_policy
+    kind: agency_policy
+    citation: Order 1
+    verification: verified
+    ended: 2020-01-01
+  - id: new_policy
+    kind: agency_policy
+    citation: Order 2
+    verification: verified
+    effective: 2020-01-01
+rules:
+  - id: old_rule
+    stage: determine_action
+    when: {force.type: cew}
+    then: {action: intervene}
+    because: The old order.
+    basis: [old_policy]
+  - id: new_rule
+    stage: determine_action
+    when: {force.type: cew}
+    then: {action: acknowledge}
+    because: The new order.
+    basis: [new_policy]
+"""
+
+
+def test_as_of_applies_the_law_of_that_date(tmp_path: Path) -> None:
+    (tmp_path / "dated.yaml").write_text(DATED, encoding="utf-8")
+    path = write(
+        tmp_path,
+        """\
+        as_of: 2021-06-01
+        defaults: {force: {type: cew}}
+        scenarios:
+          - name: under_the_new_order
+            expect: {action: acknowledge, fired: [new_rule], not_fired: [old_rule]}
+          - name: under_the_old_order
+            as_of: 2019-06-01
+            expect: {action: intervene, fired: [old_rule], not_fired: [new_rule]}
+        """,
+        "dated.scenarios.yaml",
+    )
+    new, old = load_scenarios(path).scenarios
+    assert (str(new.as_of), str(old.as_of)) == ("2021-06-01", "2019-06-01")
+    results = run_scenarios([path])
+    assert [r.differences for r in results] == [(), ()]
+    assert results[1].decisions[0].as_of == old.as_of
+    assert results[1].to_dict()["as_of"] == "2019-06-01"
+
+
+def test_as_of_must_be_a_date(tmp_path: Path) -> None:
+    err = load_errors(
+        tmp_path,
+        HEAD.replace("scenarios:", "as_of: soon\nscenarios:") + "  - {name: a, expect: {}}\n",
+    )
+    issue = only(err, "scenario_invalid_value")
+    assert issue.loc.line == 2 and "as_of" in issue.message and "YYYY-MM-DD" in issue.help
