@@ -17,9 +17,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
-from intervene_rules import list_rulesets, load_ruleset  # noqa: E402
-from intervene_rules.analysis.check import analyze  # noqa: E402
-from intervene_rules.analysis.diff import diff  # noqa: E402
+from intervene_rules import list_rulesets, load_ruleset
+from intervene_rules.analysis.check import analyze
+from intervene_rules.analysis.diff import diff
 
 TARGET_S = 60.0
 
@@ -29,26 +29,31 @@ def main() -> int:
     parser.add_argument("--json", help="write the figures to this file")
     args = parser.parse_args()
     rows = []
-    print("exhaustive analysis (fresh ruleset objects, nothing cached between rows)")
+    # the largest bundled ruleset: the one whose reduced input space has the most points
+    from intervene_rules.analysis.space import Space
+
+    sizes = {info["id"]: Space(load_ruleset(info["id"]).program).size for info in list_rulesets()}
+    largest = max(sizes, key=lambda rid: (sizes[rid], rid))
+    layers = next(i["layers"] for i in list_rulesets() if i["id"] == largest)
+    print(f"largest bundled ruleset: {largest} ({sizes[largest]:,} situations)")
     print(f"  {'what':<46} {'situations':>11} {'seconds':>8} {'situations/s':>13}")
-    for info in list_rulesets():
-        rs = load_ruleset(info["id"])
+    rs = load_ruleset(largest)
+    t = time.perf_counter()
+    report = analyze(rs)
+    rows.append(("check " + rs.id, report.situations, time.perf_counter() - t))
+    if len(layers) > 1:
+        base, top = load_ruleset(layers[-2]), load_ruleset(largest)
         t = time.perf_counter()
-        report = analyze(rs)
-        seconds = time.perf_counter() - t
-        rows.append(("check " + rs.id, report.situations, seconds))
-        if len(info["layers"]) > 1:
-            base = load_ruleset(info["layers"][-2])
-            top = load_ruleset(info["id"])
-            t = time.perf_counter()
-            d = diff(base, top)
-            rows.append((f"diff {base.id} {top.id}", d.situations, time.perf_counter() - t))
+        d = diff(base, top)
+        rows.append((f"diff {base.id} {top.id}", d.situations, time.perf_counter() - t))
     worst = 0.0
     for what, n, seconds in rows:
         worst = max(worst, seconds)
         print(f"  {what:<46} {n:>11,} {seconds:>8.1f} {n / seconds:>13,.0f}")
     ok = worst <= TARGET_S
-    print(f"{'PASS' if ok else 'FAIL'}  slowest analysis {worst:.1f} s (target <= {TARGET_S:.0f} s)")
+    print(
+        f"{'PASS' if ok else 'FAIL'}  slowest analysis {worst:.1f} s (target <= {TARGET_S:.0f} s)"
+    )
     if args.json:
         Path(args.json).write_text(
             json.dumps([{"what": w, "situations": n, "seconds": s} for w, n, s in rows], indent=2)

@@ -386,9 +386,9 @@ def verify(
     dev: Any = None
     if durable_ok:
         try:  # private API, only to count firings (info): best effort
-            from intervene_rules.engine.durable import durable_for
-
             import datetime as dt
+
+            from intervene_rules.engine.durable import durable_for
 
             view = fed.at(dt.date.today())  # what evaluate() uses by default
             dev = durable_for(view.signature, view.program)
