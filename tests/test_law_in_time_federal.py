@@ -80,7 +80,8 @@ BACKENDS = ["native", pytest.param("durable", marks=pytest.mark.durable)]
 def decide(rs: Any, sit: dict[str, Any], day: dt.date, backend: str = "native") -> Decision:
     if backend == "durable":
         pytest.importorskip("durable.engine")
-    return evaluate(rs, sit, as_of=day, backend=backend)
+        return evaluate(rs, sit, as_of=day, backend="durable")
+    return evaluate(rs, sit, as_of=day, backend="native")
 
 
 def cited(d: Decision) -> set[str]:

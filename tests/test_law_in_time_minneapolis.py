@@ -144,10 +144,17 @@ def test_neck_restraint_against_aggravated_aggression_across_the_court_order(mpd
     assert before.action.value == "none"
     assert ORDER not in _cited(before)
     assert "mpd_intervene_by_verbal_and_physical_means" not in _fired(before)
+    assert "mpd_no_duty" in _fired(before)  # decided, with its federal basis: no gap
+    assert "mpd_neck_restraint_banned" not in _fired(before)
     after = evaluate(mpd, NECK_AGGRAVATED, as_of=D(2020, 6, 8))
     assert after.action.value == "intervene_physically"
     assert ORDER in _cited(after)
-    assert {"mpd_intervene_by_verbal_and_physical_means", "mpd_report_on_scene"} <= _fired(after)
+    assert {
+        "mpd_neck_restraint_banned",
+        "mpd_intervene_by_verbal_and_physical_means",
+        "mpd_report_on_scene",
+    } <= _fired(after)
+    assert "mpd_no_duty" not in _fired(after)
     # the state chokehold restriction allows it where deadly force is authorised
     now = evaluate(mpd, NECK_AGGRAVATED, as_of=FROM_2026)
     assert "mn_chokehold_not_authorised" not in _fired(now)
