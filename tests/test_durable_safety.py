@@ -23,6 +23,7 @@ from intervene_rules import (
     evaluate,
     load_ruleset,
 )
+from intervene_rules.analysis.space import Space
 from intervene_rules.engine import durable as durable_mod
 from intervene_rules.engine.durable import (
     ALLOWED_OPERATORS,
@@ -38,7 +39,8 @@ RS = load_ruleset("model-policy").at(dt.date.today())
 
 
 def _pool(n: int, seed: int = 7) -> list[Situation]:
-    everything = list(RS.table.classes.situations())
+    space = Space(RS.program)
+    everything = [space.situation(p) for p in space.points()]
     rng = random.Random(seed)
     return [rng.choice(everything) for _ in range(n)]
 

@@ -17,13 +17,9 @@ from typing import Any
 
 from intervene_rules.ruleset.fields import FIELDS
 from intervene_rules.ruleset.ir import AllOf, AnyOf, Cond, Program, Test
-from intervene_rules.situation import Situation
 from intervene_rules.vocabulary import (
-    ForceType,
     Misconduct,
-    PriorIntervention,
     Rank,
-    Resistance,
     relation,
 )
 
@@ -115,51 +111,6 @@ class ValueClasses:
             reps.append(x)
             reps.append((x + t[i + 1]) / 2 if i + 1 < len(t) else x + 1.0)
         return reps
-
-    def misconduct_sets(self) -> list[tuple[Misconduct, ...]]:
-        """One representative per misconduct class: one item from each block touched."""
-        out: list[tuple[Misconduct, ...]] = []
-        n = len(self.misconduct_blocks)
-        for mask in range(1 << n):
-            out.append(tuple(self.misconduct_blocks[i][0] for i in range(n) if mask >> i & 1))
-        return out
-
-    def size(self) -> int:
-        """Number of class points (situations) the enumeration visits."""
-        return (
-            len(self.rank_pairs)
-            * 3  # realistic_opportunity
-            * len(PriorIntervention)
-            * len(ForceType)
-            * 2  # still_needed
-            * len(self.durations())
-            * len(Resistance)
-            * 2
-            * 2  # restrained, medical_distress
-            * (1 << len(self.misconduct_blocks))
-        )
-
-    def situations(self) -> Iterator[Situation]:
-        """Every class point as a representative situation (the whole discrete space)."""
-        from intervene_rules.situation import Actor, Force, Observer, Subject
-
-        durations = self.durations()
-        msets = self.misconduct_sets()
-        for (actor, observer), opp, prior in itertools.product(
-            self.rank_pairs, (True, False, None), PriorIntervention
-        ):
-            a = Actor(rank=actor)
-            o = Observer(rank=observer, realistic_opportunity=opp, prior_intervention=prior)
-            for ftype, needed, dur in itertools.product(ForceType, (False, True), durations):
-                f = Force(type=ftype, still_needed=needed, duration_s=dur)
-                for res, restrained, distress in itertools.product(
-                    Resistance, (False, True), (False, True)
-                ):
-                    subj = Subject(resistance=res, restrained=restrained, medical_distress=distress)
-                    for ms in msets:
-                        yield Situation.model_construct(
-                            actor=a, observer=o, force=f, subject=subj, misconduct=ms
-                        )
 
 
 def all_fields_read(program: Program) -> set[str]:
