@@ -27,6 +27,11 @@ TARGET_S = 60.0
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="print PASS/FAIL but exit 0 (CI: a shared machine's timings are noisy)",
+    )
     args = parser.parse_args()
     rows = []
     # the largest bundled ruleset: the one whose reduced input space has the most points
@@ -58,7 +63,7 @@ def main() -> int:
         Path(args.json).write_text(
             json.dumps([{"what": w, "situations": n, "seconds": s} for w, n, s in rows], indent=2)
         )
-    return 0 if ok else 1
+    return 0 if ok or args.report_only else 1
 
 
 if __name__ == "__main__":
