@@ -15,8 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from intervene_rules.ruleset.fields import FIELDS
-from intervene_rules.ruleset.ir import AllOf, AnyOf, Cond, Program, Test
+from intervene_rules.ruleset.ir import Cond, Program, Test
 from intervene_rules.vocabulary import (
     Misconduct,
     Rank,
@@ -111,11 +110,3 @@ class ValueClasses:
             reps.append(x)
             reps.append((x + t[i + 1]) / 2 if i + 1 < len(t) else x + 1.0)
         return reps
-
-
-def all_fields_read(program: Program) -> set[str]:
-    """Names the program's rules read (for coverage and docs)."""
-    return {t.field for r in program.rules for t in tests_of(r.when) if t.field in FIELDS}
-
-
-__all__ = ["AllOf", "AnyOf", "ValueClasses", "all_fields_read", "tests_of"]

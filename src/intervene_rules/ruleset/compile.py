@@ -38,7 +38,7 @@ from intervene_rules.ruleset.ir import (
 )
 from intervene_rules.ruleset.load import Merged, Placed
 from intervene_rules.ruleset.model import RuleSpec, basis_ids
-from intervene_rules.vocabulary import Action, Duty, ForceType, Resistance, Stage
+from intervene_rules.vocabulary import Duty, ForceType, Resistance, Stage
 
 _NEGATE = {
     "eq": "ne",
@@ -622,8 +622,3 @@ def digest(merged: Merged, program: Program) -> str:
     }
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
-
-
-def action_at_least(program: Program, level: Action) -> list[Rule]:
-    """Rules concluding an action at least `level` (for inlining `action` reads)."""
-    return [r for r in program.rules if r.action is not None and r.action >= level]
