@@ -162,6 +162,25 @@ def test_a_lost_evaluation_is_an_error_not_an_empty_answer(
     ev.close()
 
 
+@pytest.mark.parametrize("step", [11.0, 3600.0, -3600.0])
+def test_a_wall_clock_jump_mid_evaluation_loses_no_rule(
+    monkeypatch: pytest.MonkeyPatch, step: float
+) -> None:
+    """durable_rules times actions with naive local wall-clock time and silently drops the
+    rest of a session's actions when 10 s seem to pass (an NTP step, a daylight-saving
+    change, a stall). Here the clock jumps at every reading; every answer must stay exact."""
+    import itertools
+
+    import durable.engine
+
+    clock = itertools.count(1e9, step)
+    monkeypatch.setattr(durable.engine, "_unix_now", lambda: next(clock))
+    pool = _pool(300, seed=5)
+    wrong = [s for s in pool if evaluate(RS, s, backend="durable") != RS.table.compute(s)]
+    assert wrong == []
+    assert next(clock) != 1e9  # the engine did read the patched clock
+
+
 def test_python_313_gets_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "version_info", (3, 13, 0, "final", 0))
     with pytest.raises(BackendUnavailableError, match=r"3\.13"):

@@ -9,6 +9,11 @@ code that touches it and guards every one:
   the host's timer threads never started (they raced actions and crashed);
 - a catch-all rule so every session fires (deleting a session that never fired crashed),
   and its absence from the firings is an error, never "no rule matched";
+- every action disarms durable_rules' 10-second action clock: the engine compares naive
+  *local wall-clock* times (`datetime.now()`) and, when more than 10 s seem to pass between
+  starting an action and completing it, silently drops that action's successors. A clock
+  step (NTP, a daylight-saving change) or a stall in the middle of one evaluation lost the
+  rest of its rules (seen once in CI, caught by the catch-all check; reproduced in tests);
 - only operators from a closed list are emitted (an unknown one such as `$ne` is accepted
   and never matches), and a ruleset over the engine's limits is refused up front;
 - every backend exception becomes `EvaluationError(code="eval_backend_error")`.
@@ -22,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import math
 import sys
 import threading
 from collections import OrderedDict
@@ -373,7 +379,13 @@ class DurableEvaluator:
                 """Never start the timer threads (they race actions and crash the engine)."""
 
             def get_action(self, action_name: str) -> Any:
-                return lambda c: hits.append(action_name)
+                def action(c: Any) -> None:
+                    # Closure._has_completed() treats an action as timed out when
+                    # _unix_now() - _start_time > 10; an infinite start never times out.
+                    c._start_time = math.inf
+                    hits.append(action_name)
+
+                return action
 
         try:
             # a fresh dict: Host deletes the `run` keys of what it is given
