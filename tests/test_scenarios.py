@@ -31,6 +31,7 @@ from intervene_rules.testing import command
 from intervene_rules.testing.scenarios import (
     DEFAULT_SITUATION,
     Expectation,
+    ReportExpectation,
     SetExpectation,
     differences,
     find_scenario_files,
@@ -386,6 +387,27 @@ HEAD = "ruleset: federal-baseline\nscenarios:\n"
             5,
             ["name", "lower_snake_case"],
         ),
+        (
+            "  - name: a\n    expect: {reports: [{within: 10 days}]}\n",
+            "scenario_invalid_value",
+            4,
+            25,
+            ["expect.reports[0].within", "not an ISO-8601 duration", "P5D"],
+        ),
+        (
+            "  - name: a\n    expect: {reports: [{rule: reasonable_step}]}\n",
+            "scenario_unknown_rule",
+            4,
+            25,
+            ["'reasonable_step'", "did you mean 'reasonable_steps'?"],
+        ),
+        (
+            "  - name: a\n    expect: {reports: [{to: x, deadline: P1D}]}\n",
+            "scenario_unknown_key",
+            4,
+            32,
+            ["'deadline' in expect.reports[0]", "allowed keys: to, within, rule"],
+        ),
         ("  - name: a\n", "scenario_missing_key", 3, 5, ["'expect'"]),
         (
             "  - name: a\n    expect: {fired: [reasonable_steps], not_fired: [reasonable_steps]}\n",
@@ -594,6 +616,73 @@ def test_differences_on_a_decision() -> None:
         "supervisor_above: expected chief, got null"
     ]
     assert differences(Expectation(), d) == []
+
+
+def test_report_expectations_match_recipient_deadline_and_rule() -> None:
+    """A report matches when every key written matches: `to` as a case-insensitive part of
+    the recipient, `within` exactly (null: no fixed clock), `rule` exactly."""
+    rs = load_ruleset("colorado")
+    d = evaluate(
+        rs,
+        merge_situation(
+            DEFAULT_SITUATION,
+            {
+                "force": {"type": "cew", "still_needed": True},
+                "subject": {"resistance": "passive_resistance"},
+            },
+        ),
+    )
+    (owed,) = d.reports
+    assert (owed.within, owed.rule) == ("P10D", "co_report_to_immediate_supervisor")
+    right = ReportExpectation(to="Immediate SUPERVISOR", check_within=True, within="P10D")
+    assert differences(Expectation(reports=(right,)), d) == []
+    assert differences(Expectation(reports=(ReportExpectation(rule=owed.rule),)), d) == []
+    for wrong in (
+        ReportExpectation(to="chief", check_within=True, within="P10D"),
+        ReportExpectation(check_within=True, within="P5D"),
+        ReportExpectation(check_within=True, within=None),
+        ReportExpectation(rule="reasonable_steps"),
+    ):
+        (line,) = differences(Expectation(reports=(wrong,)), d)
+        assert line.startswith(f"reports: missing {wrong.describe()} (owed: {{to ")
+        assert "within P10D, rule co_report_to_immediate_supervisor}" in line
+    assert differences(Expectation(reports=()), d) == [
+        'reports: expected none, got {to "the officer\'s immediate supervisor", within P10D, '
+        "rule co_report_to_immediate_supervisor}"
+    ]
+    lawful = evaluate(rs, merge_situation(DEFAULT_SITUATION))
+    assert lawful.reports == ()
+    assert differences(Expectation(reports=()), lawful) == []
+    assert differences(Expectation(reports=(right,)), lawful) == [
+        f"reports: missing {right.describe()} (owed: none)"
+    ]
+
+
+def test_report_expectations_load_from_a_file(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """\
+        ruleset: colorado
+        scenarios:
+          - name: a
+            expect:
+              reports:
+                - {to: immediate supervisor, within: P10D}
+                - {within: null, rule: co_report_to_immediate_supervisor}
+                - {rule: co_report_to_immediate_supervisor}
+          - name: b
+            expect: {reports: []}
+          - name: c
+            expect: {}
+        """,
+    )
+    a, b, c = load_scenarios(path).scenarios
+    assert a.expect.reports == (
+        ReportExpectation(to="immediate supervisor", check_within=True, within="P10D"),
+        ReportExpectation(check_within=True, within=None, rule="co_report_to_immediate_supervisor"),
+        ReportExpectation(rule="co_report_to_immediate_supervisor"),
+    )
+    assert b.expect.reports == () and c.expect.reports is None
 
 
 def _scenario(tmp_path: Path) -> Any:

@@ -76,6 +76,17 @@ def basis_ids(basis: list[BasisEntry]) -> list[str]:
 _ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 
 
+def check_iso_duration(value: str | None) -> str | None:
+    """Refuse a deadline that is not an ISO-8601 duration (None: no fixed clock)."""
+    if value is not None and not _ISO_DURATION.match(value):
+        raise PydanticCustomError(
+            "iso_duration",
+            "'{value}' is not an ISO-8601 duration; write e.g. PT0S (at once), PT24H, P5D",
+            {"value": value},
+        )
+    return value
+
+
 class ReportSpec(BaseModel):
     """A reporting obligation: to whom, and within what time of the incident."""
 
@@ -92,13 +103,7 @@ class ReportSpec(BaseModel):
     @field_validator("within")
     @classmethod
     def _iso_duration(cls, value: str | None) -> str | None:
-        if value is not None and not _ISO_DURATION.match(value):
-            raise PydanticCustomError(
-                "iso_duration",
-                "'{value}' is not an ISO-8601 duration; write e.g. PT0S (at once), PT24H, P5D",
-                {"value": value},
-            )
-        return value
+        return check_iso_duration(value)
 
 
 class OpportunitySpec(BaseModel):

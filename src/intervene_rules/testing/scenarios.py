@@ -23,6 +23,9 @@ give. It normally sits beside its ruleset as `rulesets/<id>.scenarios.yaml`::
           fired: [force_no_longer_needed]        # rule ids that must fire
           not_fired: [no_violation_no_duty]      # rule ids that must not fire
           supervisor_above: sergeant             # with request_supervisor (null: none)
+          reports:                               # reports that must be owed (others may be);
+            - {to: immediate supervisor, within: P10D, rule: co_report_to_immediate_supervisor}
+                                                 # `reports: []`: no report may be owed
 
 A situation may be partial: what it leaves out comes from the file's `defaults`, then from
 `DEFAULT_SITUATION`:
@@ -67,11 +70,12 @@ from pydantic import (
 
 from intervene_rules.errors import BackendUnavailableError, EvaluationError, Issue, ScenarioError
 from intervene_rules.location import SourceLocation
+from intervene_rules.ruleset.model import check_iso_duration
 from intervene_rules.situation import Situation
 from intervene_rules.vocabulary import Action, Duty, Method, Rank
 
 if TYPE_CHECKING:
-    from intervene_rules.decision import Decision
+    from intervene_rules.decision import Decision, ReportDue
     from intervene_rules.ruleset._yaml import Document
     from intervene_rules.ruleset.ruleset import Ruleset
 
@@ -151,6 +155,33 @@ class ExpectSpec(BaseModel):
         default=None,
         description="The rank the requested supervisor must outrank (null: no supervisor).",
     )
+    reports: list[ReportExpect] | None = Field(
+        default=None,
+        description="Reports the decision must owe (others may appear); [] means none may be.",
+    )
+
+
+class ReportExpect(BaseModel):
+    """A report the decision must owe; only the keys written are compared."""
+
+    model_config = _CFG
+
+    to: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Text the recipient must contain (case-insensitive).",
+    )
+    within: str | None = Field(
+        default=None,
+        description="The deadline exactly as the ruleset writes it (an ISO-8601 duration such "
+        "as P10D); null: no fixed clock.",
+    )
+    rule: str | None = Field(default=None, min_length=1, description="The rule that owes it.")
+
+    @field_validator("within")
+    @classmethod
+    def _iso_duration(cls, value: str | None) -> str | None:
+        return check_iso_duration(value)
 
 
 class ScenarioSpec(BaseModel):
@@ -208,6 +239,7 @@ _KEYS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("scenarios", "expect"): tuple(ExpectSpec.model_fields),
     ("scenarios", "expect", "duties"): tuple(DutySet.model_fields),
     ("scenarios", "expect", "methods"): tuple(MethodSet.model_fields),
+    ("scenarios", "expect", "reports"): tuple(ReportExpect.model_fields),
 }
 
 # --- loaded scenarios ---------------------------------------------------------------------
@@ -223,6 +255,35 @@ class SetExpectation:
 
 
 @dataclass(frozen=True)
+class ReportExpectation:
+    """A report the decision must owe: each field given must match (`to` as a substring)."""
+
+    to: str | None = None
+    check_within: bool = False
+    within: str | None = None
+    rule: str | None = None
+
+    def matches(self, report: ReportDue) -> bool:
+        """Whether `report` is this one."""
+        return (
+            (self.to is None or self.to.casefold() in report.to.casefold())
+            and (not self.check_within or report.within == self.within)
+            and (self.rule is None or report.rule == self.rule)
+        )
+
+    def describe(self) -> str:
+        """The expectation as written, for messages."""
+        parts = []
+        if self.to is not None:
+            parts.append(f"to ~ {self.to!r}")
+        if self.check_within:
+            parts.append(f"within {self.within or 'null'}")
+        if self.rule is not None:
+            parts.append(f"rule {self.rule}")
+        return "{" + ", ".join(parts) + "}"
+
+
+@dataclass(frozen=True)
 class Expectation:
     """What a scenario requires of the decision (only what the file states is checked)."""
 
@@ -234,6 +295,7 @@ class Expectation:
     not_fired: tuple[str, ...] = ()
     check_supervisor: bool = False
     supervisor_above: Rank | None = None
+    reports: tuple[ReportExpectation, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -600,15 +662,25 @@ def _set_expectation(value: Any) -> SetExpectation | None:
 
 
 def _check_ids(
-    ids: Sequence[str], known: Iterable[str], path: Path_, doc: Document, what: str, rs: str
+    ids: Sequence[str],
+    known: Iterable[str],
+    path: Path_,
+    doc: Document,
+    what: str,
+    rs: str,
+    *,
+    indexed: bool = True,
 ) -> list[Issue]:
-    """`scenario_unknown_<what>` for every id of `ids` that is not in `known`."""
+    """`scenario_unknown_<what>` for every id of `ids` that is not in `known`.
+
+    `path` locates the list of ids (`indexed`) or, for a single id, the id itself.
+    """
     names = sorted(known)
     return [
         Issue(
             f"scenario_unknown_{what}",
             f"unknown {what} {name!r}: ruleset {rs!r} has none of that id",
-            doc.loc((*path, j)),
+            doc.loc((*path, j) if indexed else path),
             help=_hint(name, names) + f"{what}s of {rs}: {', '.join(names)}",
         )
         for j, name in enumerate(ids)
@@ -710,6 +782,10 @@ def _scenarios(
         issues += _check_ids(exp.fired, rule_ids, (*ebase, "fired"), doc, "rule", rs.id)
         issues += _check_ids(exp.not_fired, rule_ids, (*ebase, "not_fired"), doc, "rule", rs.id)
         issues += _check_ids(exp.cites, rs.sources, (*ebase, "cites"), doc, "source", rs.id)
+        for k, rep in enumerate(exp.reports or ()):
+            if rep.rule is not None:
+                path = (*ebase, "reports", k, "rule")
+                issues += _check_ids([rep.rule], rule_ids, path, doc, "rule", rs.id, indexed=False)
         issues += _contradictions(exp, doc, ebase)
         supervisor: Rank | None = None
         if exp.supervisor_above is not None:
@@ -731,6 +807,7 @@ def _scenarios(
                     not_fired=tuple(exp.not_fired),
                     check_supervisor="supervisor_above" in exp.model_fields_set,
                     supervisor_above=supervisor,
+                    reports=_report_expectations(exp.reports),
                 ),
                 loc=doc.loc(base),
                 description=sc.description.strip(),
@@ -740,6 +817,22 @@ def _scenarios(
             )
         )
     return out
+
+
+def _report_expectations(
+    specs: Sequence[ReportExpect] | None,
+) -> tuple[ReportExpectation, ...] | None:
+    if specs is None:
+        return None
+    return tuple(
+        ReportExpectation(
+            to=r.to,
+            check_within="within" in r.model_fields_set,
+            within=r.within,
+            rule=r.rule,
+        )
+        for r in specs
+    )
 
 
 def _mapping(value: Any) -> dict[str, Any]:
@@ -958,7 +1051,26 @@ def differences(expect: Expectation, decision: Decision) -> list[str]:
         want = expect.supervisor_above.value if expect.supervisor_above else "null"
         got = decision.supervisor_above.value if decision.supervisor_above else "null"
         out.append(f"supervisor_above: expected {want}, got {got}")
+    out += _report_differences(expect.reports, decision.reports)
     return out
+
+
+def _describe_report(report: ReportDue) -> str:
+    return f"{{to {report.to!r}, within {report.within or 'null'}, rule {report.rule}}}"
+
+
+def _report_differences(
+    want: tuple[ReportExpectation, ...] | None, got: Sequence[ReportDue]
+) -> list[str]:
+    if want is None:
+        return []
+    owed = "; ".join(_describe_report(r) for r in got) or "none"
+    if not want:
+        return [f"reports: expected none, got {owed}"] if got else []
+    missing = [w.describe() for w in want if not any(w.matches(r) for r in got)]
+    if not missing:
+        return []
+    return [f"reports: missing {'; '.join(missing)} (owed: {owed})"]
 
 
 def run_scenario(
