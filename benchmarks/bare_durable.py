@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import math
 import threading
 from typing import Any
 
@@ -215,7 +216,11 @@ class BareDurable(Host):  # type: ignore[misc]
         """Never start the timer threads."""
 
     def get_action(self, action_name: str) -> Any:
-        return lambda c: self._hits.append(action_name)
+        def action(c: Any) -> None:
+            c._start_time = math.inf  # durable_rules' wall-clock action timeout (durable.py)
+            self._hits.append(action_name)
+
+        return action
 
     @staticmethod
     def fact(s: Situation) -> dict[str, Any]:
