@@ -150,6 +150,23 @@ def test_clean_ruleset_has_only_the_unused_source_warning(tmp_path: Path) -> Non
     assert codes(tmp_path, CLEAN) == {"analysis_unused_source": ["warning", "warning"]}
 
 
+def test_a_source_cited_only_by_a_rank_title_is_used(tmp_path: Path) -> None:
+    """The unused-source finding counts citations from `rank_aliases` (and only those)."""
+
+    def unused(path: Path) -> set[str]:
+        report = analyze(load_ruleset(path))
+        return {f.ctx["source"] for f in report.findings if f.code == "analysis_unused_source"}
+
+    assert unused(write(tmp_path, CLEAN)) == {"spare", "shaky"}
+    path = write(tmp_path, CLEAN, "cited")
+    text = path.read_text(encoding="utf-8").replace(
+        "\nrules:\n", "\nrank_aliases:\n  boss: {rank: chief, basis: [spare]}\nrules:\n", 1
+    )
+    path.write_text(text, encoding="utf-8")
+    assert "boss:" in text
+    assert unused(path) == {"shaky"}
+
+
 def test_gap_is_found_with_regions_and_an_example(tmp_path: Path) -> None:
     blocks = CLEAN.split("\n  - id: ")
     rules = "\n  - id: ".join(b for b in blocks if not b.startswith("quiet"))

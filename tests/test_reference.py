@@ -27,6 +27,22 @@ def test_page_lists_every_rule_and_source(rid: str) -> None:
         if citation.verification.value != "verified":
             assert "⚠" in page
     assert rs.digest in page and "not legal advice" in page
+    aliases = rs.program.rank_aliases
+    assert ("## Rank titles" in page) == bool(aliases)
+    for title, rung in aliases.items():
+        basis = ", ".join(f"`{b}`" for b in rs.program.alias_basis.get(title, ())) or "—"
+        assert f"| {title} | {rung.value} | {basis} |" in page
+
+
+def test_agency_titles_sit_on_their_rungs_with_their_sources() -> None:
+    """The same title can mean different rungs in different agencies (commander)."""
+    mpd = load_ruleset("minneapolis-pd").program
+    nopd = load_ruleset("new-orleans-pd").program
+    assert mpd.rank_aliases["commander"].value == "captain"
+    assert nopd.rank_aliases["commander"].value == "major"
+    assert mpd.alias_basis["commander"] == ("mpd_pp_1_401_rank_structure",)
+    page = ruleset_page(load_ruleset("minneapolis-pd"))
+    assert "Supersedes deputy chiefs" in page  # a shared rung is said, not hidden
 
 
 def test_matrix_cells_are_the_decisions() -> None:

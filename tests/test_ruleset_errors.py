@@ -20,6 +20,7 @@ from intervene_rules import InterveneRulesError, Ruleset, RulesetError, load_rul
 from intervene_rules.errors import Issue
 from intervene_rules.ruleset._yaml import MAX_BYTES
 from intervene_rules.ruleset.load import bundled_dir
+from intervene_rules.vocabulary import Rank
 
 # --- helpers ------------------------------------------------------------------------------
 
@@ -986,6 +987,38 @@ def test_alias_conflicting_across_layers(tmp_path: Path, alias: str) -> None:
 def test_alias_agreeing_with_the_base_layer_loads(tmp_path: Path) -> None:
     text = layer("rank_aliases:\n  deputy: officer\n", extends="[model-policy]")
     assert load_text(tmp_path, text).program.rank_aliases["deputy"].value == "officer"
+
+
+def test_alias_citing_the_document_that_defines_the_title(tmp_path: Path) -> None:
+    text = layer(
+        "rank_aliases:\n"
+        "  commander: {rank: captain, basis: [graham_v_connor_1989], note: placed by us}\n"
+        "  patrol_officer: officer\n"
+    )
+    program = load_text(tmp_path, text).program
+    assert program.rank_aliases == {"commander": Rank.CAPTAIN, "patrol_officer": Rank.OFFICER}
+    assert program.alias_basis == {"commander": ("graham_v_connor_1989",)}
+
+
+def test_alias_citing_an_undeclared_source(tmp_path: Path) -> None:
+    text = layer("rank_aliases:\n  commander: {rank: captain, basis: [graham_v_conor_1989]}\n")
+    issue = only(load_errors(tmp_path, text), "ruleset_unknown_source")
+    at(issue, *where(text, "graham_v_conor_1989"))
+    assert issue.help.startswith("did you mean 'graham_v_connor_1989'?")
+
+
+@pytest.mark.parametrize(
+    ("entry", "code", "fragment"),
+    [
+        ("{rank: captian}", "ruleset_unknown_value", "did you mean 'captain'?"),
+        ("{rank: captain, bases: []}", "ruleset_unknown_key", "did you mean 'basis'?"),
+        ("{basis: [graham_v_connor_1989]}", "ruleset_missing_key", "add `rank:`"),
+    ],
+)
+def test_alias_mapping_errors(tmp_path: Path, entry: str, code: str, fragment: str) -> None:
+    issue = only(load_errors(tmp_path, layer(f"rank_aliases:\n  commander: {entry}\n")), code)
+    assert issue.loc.line == 7
+    assert fragment in f"{issue.message} {issue.help}"
 
 
 def test_alias_that_is_a_canonical_rank(tmp_path: Path) -> None:

@@ -250,6 +250,7 @@ def _source_findings(ruleset: Ruleset) -> list[Issue]:
     cited |= set(program.grid_basis) | set(program.opportunity.basis)
     cited |= {sid for n in ruleset.notices for sid in n.basis}
     cited |= {sid for e in program.exceptions for sid in e.basis}
+    cited |= {sid for ids in program.alias_basis.values() for sid in ids}
     in_force = ruleset.in_force(ruleset.as_of)[0] if ruleset.as_of else set(ruleset.sources)
     out: list[Issue] = []
     for sid, citation in ruleset.sources.items():

@@ -127,6 +127,22 @@ def ruleset_page(rs: Ruleset) -> str:
     for res in Resistance:
         allowed = sorted(program.force_grid[res], key=lambda f: (f.severity, f.value))
         out.append(f"| {res.value} | {', '.join(f.value for f in allowed) or '—'} |")
+    if program.rank_aliases:
+        out += [
+            "",
+            "## Rank titles",
+            "",
+            "Titles a situation may use for `actor.rank` and `observer.rank` (any case), and the "
+            "rung of the canonical ladder each stands for.",
+            "",
+            "| title | rung | basis | note |",
+            "|---|---|---|---|",
+        ]
+        ladder = sorted(program.rank_aliases.items(), key=lambda kv: (kv[1].position, kv[0]))
+        for title, rung in ladder:
+            basis = ", ".join(f"`{b}`" for b in program.alias_basis.get(title, ())) or "—"
+            note = _cell(program.alias_notes.get(title, ""))
+            out.append(f"| {title} | {rung.value} | {basis} | {note} |")
     opp = program.opportunity
     out += [
         "",

@@ -358,6 +358,7 @@ def _check_citations(state: _State) -> None:
         state.merged.opportunity,
         *state.merged.notices.values(),
         *state.merged.exceptions,
+        *state.merged.rank_aliases.values(),
     ]
     for placed_opt in others:
         if placed_opt is not None:
@@ -574,7 +575,17 @@ def compile_program(merged: Merged) -> tuple[Program | None, list[Issue]]:
         grid_because=gspec.because.strip() if gspec else "No force grid: every force type allowed.",
         grid_basis=tuple(gspec.basis) if gspec else (),
         opportunity=opportunity,
-        rank_aliases={k: p.value for k, p in merged.rank_aliases.items()},
+        rank_aliases={k: p.value.rank for k, p in merged.rank_aliases.items()},
+        alias_basis={
+            k: tuple(basis_ids(p.value.basis))
+            for k, p in merged.rank_aliases.items()
+            if p.value.basis
+        },
+        alias_notes={
+            k: " ".join(p.value.note.split())
+            for k, p in merged.rank_aliases.items()
+            if p.value.note
+        },
         facts=tuple(sorted({f for r in state.ordered for f in r.facts})),
         exceptions=tuple(state.exceptions),
         replaced=dict(state.replaced),
@@ -598,7 +609,10 @@ def digest(merged: Merged, program: Program) -> str:
         "effective": str(merged.top.effective) if merged.top.effective else None,
         "layers": [[layer.spec.id, layer.spec.version] for layer in merged.layers],
         "sources": {k: dump(p.value) for k, p in sorted(merged.sources.items())},
-        "rank_aliases": {k: p.value.value for k, p in sorted(merged.rank_aliases.items())},
+        "rank_aliases": {
+            k: p.value.rank.value if not (p.value.basis or p.value.note) else dump(p.value)
+            for k, p in sorted(merged.rank_aliases.items())
+        },
         "force_grid": {
             "rows": {r.value: sorted(f.value for f in fs) for r, fs in program.force_grid.items()},
             "because": program.grid_because,

@@ -120,3 +120,7 @@ class Program:
     facts: tuple[str, ...]
     exceptions: tuple[InvariantException, ...] = ()
     replaced: dict[str, Rule] = field(default_factory=dict)
+    alias_basis: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Source ids behind each rank title that cites any (titles as in `rank_aliases`)."""
+    alias_notes: dict[str, str] = field(default_factory=dict)
+    """How a title was placed on the ladder, where the ruleset says."""

@@ -393,7 +393,8 @@ def _merge(layers: list[Layer], issues: list[Issue]) -> Merged:
     for layer in layers:
         spec, lid = layer.spec, layer.spec.id
         _merge_sources(merged, layer, issues)
-        for alias, rank in spec.rank_aliases.items():
+        for alias, entry in spec.rank_aliases.items():
+            rank = entry.rank
             loc = layer.loc("rank_aliases", alias)
             key = alias.strip().lower()
             if key in {r.value for r in Rank}:
@@ -407,18 +408,20 @@ def _merge(layers: list[Layer], issues: list[Issue]) -> Merged:
                 )
                 continue
             prev = merged.rank_aliases.get(key)
-            if prev is not None and prev.value != rank:
+            if prev is not None and prev.value.rank != rank:
                 issues.append(
                     Issue(
                         "ruleset_alias_conflict",
                         f"alias {alias!r} maps to {rank.value!r} here but to "
-                        f"{prev.value.value!r} in layer {prev.layer!r} ({prev.loc})",
+                        f"{prev.value.rank.value!r} in layer {prev.layer!r} ({prev.loc})",
                         loc,
                         help="one title must mean one rung across all layers",
                     )
                 )
                 continue
-            merged.rank_aliases[key] = Placed(rank, lid, loc)
+            merged.rank_aliases[key] = Placed(
+                entry, lid, loc, doc=layer.doc, path=("rank_aliases", alias)
+            )
         if spec.force_grid is not None:
             _merge_grid(merged, layer, spec.force_grid, issues)
         if spec.opportunity is not None:

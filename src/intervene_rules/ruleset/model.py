@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from intervene_rules.vocabulary import (
@@ -227,6 +227,29 @@ class ExceptionSpec(BaseModel):
     basis: list[BasisEntry] = Field(min_length=1)
 
 
+class RankAliasSpec(BaseModel):
+    """An agency's rank title mapped onto a rung of the canonical ladder.
+
+    Written either as the rung alone (`sergeant`) or, to cite the document that defines the
+    title, as `{rank: sergeant, basis: [...], note: ...}`.
+    """
+
+    model_config = _CFG
+
+    rank: Rank = Field(description="The rung of the canonical ladder the title sits on.")
+    basis: list[BasisEntry] = Field(
+        default=[], description="Sources that define the title (declared source ids)."
+    )
+    note: str | None = Field(
+        default=None, description="How the title was placed, e.g. two titles on one rung."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rung_alone(cls, value: Any) -> Any:
+        return {"rank": value} if isinstance(value, str) else value
+
+
 class RulesetSpec(BaseModel):
     """One ruleset file (a layer)."""
 
@@ -245,7 +268,9 @@ class RulesetSpec(BaseModel):
     description: str = ""
     extends: list[str] = []
     sources: list[SourceSpec] = []
-    rank_aliases: dict[str, Rank] = {}
+    rank_aliases: dict[str, RankAliasSpec] = Field(
+        default={}, description="The agency's rank titles, each mapped onto a rung."
+    )
     force_grid: ForceGridSpec | None = Field(
         default=None,
         description="For each resistance level, the force types it allows (a decision table).",
