@@ -136,6 +136,29 @@ MethodsExpect = Annotated[
 ]
 
 
+class ReportExpect(BaseModel):
+    """A report the decision must owe; only the keys written are compared."""
+
+    model_config = _CFG
+
+    to: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Text the recipient must contain (case-insensitive).",
+    )
+    within: str | None = Field(
+        default=None,
+        description="The deadline exactly as the ruleset writes it (an ISO-8601 duration such "
+        "as P10D); null: no fixed clock.",
+    )
+    rule: str | None = Field(default=None, min_length=1, description="The rule that owes it.")
+
+    @field_validator("within")
+    @classmethod
+    def _iso_duration(cls, value: str | None) -> str | None:
+        return check_iso_duration(value)
+
+
 class ExpectSpec(BaseModel):
     """What the decision must be; every key is optional and only what is written is checked."""
 
@@ -159,29 +182,6 @@ class ExpectSpec(BaseModel):
         default=None,
         description="Reports the decision must owe (others may appear); [] means none may be.",
     )
-
-
-class ReportExpect(BaseModel):
-    """A report the decision must owe; only the keys written are compared."""
-
-    model_config = _CFG
-
-    to: str | None = Field(
-        default=None,
-        min_length=1,
-        description="Text the recipient must contain (case-insensitive).",
-    )
-    within: str | None = Field(
-        default=None,
-        description="The deadline exactly as the ruleset writes it (an ISO-8601 duration such "
-        "as P10D); null: no fixed clock.",
-    )
-    rule: str | None = Field(default=None, min_length=1, description="The rule that owes it.")
-
-    @field_validator("within")
-    @classmethod
-    def _iso_duration(cls, value: str | None) -> str | None:
-        return check_iso_duration(value)
 
 
 class ScenarioSpec(BaseModel):
