@@ -17,6 +17,7 @@ import pytest
 
 from intervene_rules import evaluate, load_ruleset
 from intervene_rules.decision import Decision
+from intervene_rules.testing.scenarios import DEFAULT_SITUATION, merge_situation
 from intervene_rules.vocabulary import Action, Duty, Verification
 
 D = dt.date.fromisoformat
@@ -39,21 +40,9 @@ NECK = "federal_neck_restraint_restricted"
 AID = "federal_request_or_render_medical_aid"
 
 
-def situation(**parts: dict[str, Any]) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "actor": {"rank": "officer"},
-        "observer": {
-            "rank": "officer",
-            "realistic_opportunity": True,
-            "prior_intervention": "none",
-        },
-        "force": {"type": "none", "still_needed": False, "duration_s": None},
-        "subject": {"resistance": "compliant", "restrained": False, "medical_distress": False},
-        "misconduct": [],
-    }
-    for key, value in parts.items():
-        base[key] = {**base[key], **value}
-    return base
+def situation(**parts: Any) -> dict[str, Any]:
+    """The scenario files' default situation with `parts` merged over it."""
+    return merge_situation(DEFAULT_SITUATION, parts)
 
 
 #: Bodyweight on a restrained, compliant subject in medical distress, after force is no

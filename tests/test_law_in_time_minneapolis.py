@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from intervene_rules import Decision, Ruleset, evaluate, load_ruleset
+from intervene_rules.testing.scenarios import DEFAULT_SITUATION, merge_situation
 
 D = dt.date
 
@@ -32,21 +33,9 @@ MN_626 = "mn_stat_626_8475"
 MN_609 = "mn_stat_609_06_subd3"
 
 
-def _situation(**parts: dict[str, Any]) -> dict[str, Any]:
-    base: dict[str, Any] = {
-        "actor": {"rank": "officer"},
-        "observer": {
-            "rank": "officer",
-            "realistic_opportunity": True,
-            "prior_intervention": "none",
-        },
-        "force": {"type": "none", "still_needed": False, "duration_s": None},
-        "subject": {"resistance": "compliant", "restrained": False, "medical_distress": False},
-        "misconduct": [],
-    }
-    for key, value in parts.items():
-        base[key] = {**base[key], **value} if isinstance(base[key], dict) else value
-    return base
+def _situation(**parts: Any) -> dict[str, Any]:
+    """The scenario files' default situation with `parts` merged over it."""
+    return merge_situation(DEFAULT_SITUATION, parts)
 
 
 RESTRAINT_IN_DISTRESS = _situation(
