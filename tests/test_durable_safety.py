@@ -24,10 +24,10 @@ from intervene_rules import (
     load_ruleset,
 )
 from intervene_rules.analysis.space import Space
-from intervene_rules.engine import durable as durable_mod
-from intervene_rules.engine.durable import (
+from intervene_rules.engine import durable_patterns as durable_mod
+from intervene_rules.engine.durable import DurableEvaluator
+from intervene_rules.engine.durable_patterns import (
     ALLOWED_OPERATORS,
-    DurableEvaluator,
     build_definition,
     count_expressions,
 )

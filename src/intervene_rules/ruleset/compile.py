@@ -17,41 +17,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from intervene_rules.errors import Issue
+from intervene_rules.fields import FACT_PREFIX, FIELDS, FieldSpec, fact_field
 from intervene_rules.location import SourceLocation
-from intervene_rules.ruleset.fields import (
-    FACT_PREFIX,
-    FIELDS,
-    OPS_BY_KIND,
-    FieldSpec,
-    fact_field,
-)
 from intervene_rules.ruleset.ir import (
     AllOf,
     AnyOf,
     Cond,
     InvariantException,
+    Op,
     Opportunity,
     Program,
     Report,
     Rule,
     Test,
+    ops_for,
 )
 from intervene_rules.ruleset.load import Merged, Placed
 from intervene_rules.ruleset.model import RuleSpec, basis_ids
 from intervene_rules.vocabulary import Duty, ForceType, Resistance, Stage
 
-_NEGATE = {
-    "eq": "ne",
-    "ne": "eq",
-    "in": "not_in",
-    "not_in": "in",
-    "lt": "gte",
-    "gte": "lt",
-    "lte": "gt",
-    "gt": "lte",
-    "contains_any": "contains_none",
-    "contains_none": "contains_any",
-}
 _COMBINATORS = ("all", "any", "not")
 
 
@@ -74,13 +58,13 @@ def negate(cond: Cond) -> Cond:
         return AnyOf(tuple(negate(c) for c in cond.items), cond.origin)
     if isinstance(cond, AnyOf):
         return AllOf(tuple(negate(c) for c in cond.items), cond.origin)
-    if cond.op == "empty":
-        return Test(cond.field, "empty", not cond.value, cond.origin)
-    flipped = Test(cond.field, _NEGATE[cond.op], cond.value, cond.origin)
+    if cond.op is Op.EMPTY:
+        return Test(cond.field, Op.EMPTY, not cond.value, cond.origin)
+    flipped = Test(cond.field, cond.op.negation, cond.value, cond.origin)
     spec = FIELDS.get(cond.field)
-    if spec is not None and spec.kind == "number" and cond.op in ("lt", "lte", "gt", "gte"):
+    if spec is not None and spec.kind == "number" and cond.op.is_order:
         # an unknown (null) number satisfies neither `x < v` nor `x >= v`
-        return AnyOf((flipped, Test(cond.field, "eq", None, cond.origin)), cond.origin)
+        return AnyOf((flipped, Test(cond.field, Op.EQ, None, cond.origin)), cond.origin)
     return flipped
 
 
@@ -217,7 +201,7 @@ def _field_tests(
                     f"no test for {name}: the operator mapping is empty",
                     loc,
                     help=f"write a value or an operator, e.g. `{name}: {{ne: ...}}`; "
-                    f"allowed operators: {', '.join(sorted(OPS_BY_KIND[spec.kind]))}",
+                    f"allowed operators: {', '.join(sorted(ops_for(spec.kind)))}",
                 )
             )
             return []
@@ -246,22 +230,23 @@ def _field_tests(
 
 
 def _make_test(
-    spec: FieldSpec, op: str, operand: Any, loc: SourceLocation, issues: list[Issue]
+    spec: FieldSpec, written: str, operand: Any, loc: SourceLocation, issues: list[Issue]
 ) -> Test | None:
-    allowed_ops = OPS_BY_KIND[spec.kind]
-    if op not in allowed_ops:
-        hint = difflib.get_close_matches(op, sorted(allowed_ops), n=1)
+    allowed_ops = ops_for(spec.kind)
+    if written not in allowed_ops:
+        hint = difflib.get_close_matches(written, sorted(allowed_ops), n=1)
         issues.append(
             Issue(
                 "ruleset_unknown_operator",
-                f"operator {op!r} cannot be used on {spec.name} ({spec.kind})",
+                f"operator {written!r} cannot be used on {spec.name} ({spec.kind})",
                 loc,
                 help=(f"did you mean {hint[0]!r}? " if hint else "")
                 + f"allowed: {', '.join(sorted(allowed_ops))}",
             )
         )
         return None
-    if op in ("in", "not_in", "contains_any", "contains_none"):
+    op = Op(written)
+    if op.takes_list:
         if not isinstance(operand, list) or not operand:
             issues.append(
                 Issue(
@@ -277,7 +262,7 @@ def _make_test(
             return None
         order = {v: i for i, v in enumerate(spec.domain)}
         return Test(spec.name, op, tuple(sorted(set(values), key=order.__getitem__)), loc)
-    if op == "empty":
+    if op is Op.EMPTY:
         if not isinstance(operand, bool):
             issues.append(
                 Issue(
@@ -289,7 +274,7 @@ def _make_test(
             )
             return None
         return Test(spec.name, op, operand, loc)
-    if spec.kind == "number" and op in ("eq", "ne") and operand is None:
+    if spec.kind == "number" and op in (Op.EQ, Op.NE) and operand is None:
         return Test(spec.name, op, None, loc)
     coerced = _coerce(spec, operand, loc, issues)
     if coerced is _BAD:
