@@ -65,8 +65,6 @@ def _import_engine() -> tuple[Any, Any, Any]:
 class DurableEvaluator:
     """Fires a program's rules in durable_rules. Safe for any number of calls and threads."""
 
-    name = "durable"
-
     def __init__(self, program: Program) -> None:
         host_cls, self._not_handled, self._engine = _import_engine()
         bodies, self._names = build_definition(program)

@@ -78,7 +78,7 @@ MAX_EXPRESSIONS = 31
 MAX_TERMS = 256
 MAX_INLINED_ALTERNATIVES = 12
 
-_Term = tuple[dict[str, frozenset[Any]], tuple[tuple[str, str, Any], ...]]
+_Term = tuple[dict[str, frozenset[Any]], tuple[tuple[str, Op, Any], ...]]
 
 
 def _domain_of(key: str) -> tuple[Any, ...]:
