@@ -6,6 +6,9 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
+from pydantic import ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
 from intervene_rules.decision import Decision
 from intervene_rules.errors import BackendUnavailableError
 from intervene_rules.situation import Situation
@@ -21,19 +24,43 @@ evaluator answers from the compiled decision table in about a microsecond, durab
 needs hundreds of microseconds per call and cannot be imported on Python 3.13+."""
 
 
+MAX_SITUATION_BYTES = 1 << 20
+"""The largest situation text accepted (1 MiB). A situation is a few hundred bytes; the cap
+refuses a pathological input before the JSON reader builds it (three million unknown keys
+took 3.7 GiB and as many error lines)."""
+
+
+def _too_large(text: str | bytes) -> ValidationError | None:
+    size = len(text)
+    if isinstance(text, str) and MAX_SITUATION_BYTES // 4 < size <= MAX_SITUATION_BYTES:
+        size = len(text.encode("utf-8", "surrogatepass"))
+    if size <= MAX_SITUATION_BYTES:
+        return None
+    error = PydanticCustomError(
+        "situation_too_large",
+        "the situation text is larger than {limit} bytes (1 MiB), the most accepted",
+        {"limit": MAX_SITUATION_BYTES},
+    )
+    details: InitErrorDetails = {"type": error, "loc": (), "input": f"<{size:,} bytes>"}
+    return ValidationError.from_exception_data("Situation", [details])
+
+
 def as_situation(
     ruleset: Ruleset, situation: Situation | Mapping[str, Any] | str | bytes
 ) -> Situation:
     """Validate a mapping or JSON text into a `Situation`, reading the ruleset's rank titles.
 
     Raises:
-        pydantic.ValidationError: naming the field path and the allowed values.
+        pydantic.ValidationError: naming the field path and the allowed values, or
+            (`situation_too_large`) text over `MAX_SITUATION_BYTES`.
 
     """
     if isinstance(situation, Situation):
         return situation
     ctx = {"rank_aliases": ruleset.program.rank_aliases} if ruleset.program.rank_aliases else None
     if isinstance(situation, str | bytes):
+        if (too_large := _too_large(situation)) is not None:
+            raise too_large
         return Situation.model_validate_json(situation, context=ctx)
     return Situation.model_validate(situation, context=ctx)
 
