@@ -30,19 +30,27 @@ refuses a pathological input before the JSON reader builds it (three million unk
 took 3.7 GiB and as many error lines)."""
 
 
+def _refused(code: str, message: str, shown: str) -> ValidationError:
+    """A `ValidationError` of our own type: the contract's one error for a bad situation."""
+    details: InitErrorDetails = {
+        "type": PydanticCustomError(code, message),
+        "loc": (),
+        "input": shown,
+    }
+    return ValidationError.from_exception_data("Situation", [details])
+
+
 def _too_large(text: str | bytes) -> ValidationError | None:
     size = len(text)
     if isinstance(text, str) and MAX_SITUATION_BYTES // 4 < size <= MAX_SITUATION_BYTES:
         size = len(text.encode("utf-8", "surrogatepass"))
     if size <= MAX_SITUATION_BYTES:
         return None
-    error = PydanticCustomError(
+    return _refused(
         "situation_too_large",
-        "the situation text is larger than {limit} bytes (1 MiB), the most accepted",
-        {"limit": MAX_SITUATION_BYTES},
+        f"the situation text is larger than {MAX_SITUATION_BYTES} bytes (1 MiB), the most accepted",
+        f"<{size:,} bytes>",
     )
-    details: InitErrorDetails = {"type": error, "loc": (), "input": f"<{size:,} bytes>"}
-    return ValidationError.from_exception_data("Situation", [details])
 
 
 def as_situation(
@@ -52,7 +60,8 @@ def as_situation(
 
     Raises:
         pydantic.ValidationError: naming the field path and the allowed values, or
-            (`situation_too_large`) text over `MAX_SITUATION_BYTES`.
+            (`situation_too_large`) text over `MAX_SITUATION_BYTES`, or
+            (`situation_too_deep`) a mapping nested too deeply to be validated.
 
     """
     if isinstance(situation, Situation):
@@ -62,7 +71,12 @@ def as_situation(
         if (too_large := _too_large(situation)) is not None:
             raise too_large
         return Situation.model_validate_json(situation, context=ctx)
-    return Situation.model_validate(situation, context=ctx)
+    try:
+        return Situation.model_validate(situation, context=ctx)
+    except RecursionError:  # printing a value nested ~1,000 deep (a JSON text is refused earlier)
+        raise _refused(
+            "situation_too_deep", "the situation nests too deeply to be validated", "<nested>"
+        ) from None
 
 
 def evaluate(
