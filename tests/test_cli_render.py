@@ -57,6 +57,18 @@ def test_no_snippet_when_the_source_cannot_be_read(tmp_path: Path) -> None:
     assert render_issue(unreadable) == f"{unreadable.loc}: error[c]: m\n  help: h"
 
 
+def test_a_message_of_several_lines_gets_no_snippet(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text("# a comment\n", encoding="utf-8")
+    issue = Issue(
+        "analysis_gap", "3 situations:\n    force.type = none  (3)", SourceLocation(str(path), 1, 1)
+    )
+    assert render_issue(issue).splitlines() == [
+        f"{path}:1:1: error[analysis_gap]: 3 situations:",
+        "    force.type = none  (3)",
+    ]
+
+
 def test_text_the_caller_holds_gives_the_snippet() -> None:
     issue = Issue("c", "m", SourceLocation("<stdin>", 1, 3))
     assert render_issues([issue], texts={"<stdin>": '{"x'}).splitlines()[1:] == [

@@ -7,7 +7,9 @@
 
 The first and the `help:` lines are `str(issue)`; between them the source line with a caret
 under the column, read from the file when it can be (or from text the caller holds, such as
-a situation read from standard input), as `packaging` shows a `ParserSyntaxError`.
+a situation read from standard input), as `packaging` shows a `ParserSyntaxError`. A message
+of several lines (the regions of a gap) gets no snippet, and an analysis finding its
+`example:` situation last.
 """
 
 from __future__ import annotations
@@ -123,8 +125,10 @@ def render_issue(issue: Issue, *, colour: bool = False, sources: _Sources | None
     if issue.loc.dotted_path:
         head += f" (at {issue.loc.dotted_path})"
     lines = [head]
-    source = sources.line(issue.loc.file, issue.loc.line) if issue.loc.line else None
-    if source is not None and issue.loc.column:
+    # a message of several lines (a gap's regions) already shows what it is about
+    wanted = issue.loc.line and issue.loc.column and "\n" not in issue.message
+    source = sources.line(issue.loc.file, issue.loc.line) if wanted else None
+    if source is not None:
         text, caret = snippet(source, issue.loc.column)
         lines += [f"    {text}", f"    {paint(caret, issue.severity, colour)}"]
     if issue.help:
