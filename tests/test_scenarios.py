@@ -25,9 +25,9 @@ from intervene_rules import (
     evaluate,
     load_ruleset,
 )
+from intervene_rules.cli import test as command
 from intervene_rules.errors import ScenarioError
 from intervene_rules.ruleset.load import bundled_dir
-from intervene_rules.testing import command
 from intervene_rules.testing.scenarios import (
     DEFAULT_SITUATION,
     Expectation,

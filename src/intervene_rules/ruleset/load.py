@@ -106,9 +106,21 @@ def resolve(ref: str | Path, *, relative_to: Path | None = None) -> Path | None:
     if "/" not in text and not text.endswith(SUFFIX):
         candidates.append(bundled_dir() / f"{text}{SUFFIX}")
     for path in candidates:
-        if path.is_file():
-            return path
+        try:
+            if path.is_file():
+                return path
+        except OSError:  # e.g. a name longer than the file system allows: no file either
+            continue
     return None
+
+
+def _why_not_found(ref: str | Path) -> str:
+    try:
+        if Path(ref).is_dir():
+            return "a directory, not a ruleset file"
+    except OSError as exc:
+        return f"not a bundled id, and not a usable path ({exc.strerror})"
+    return "not a bundled id and no such file"
 
 
 def load_layers(ref: str | Path) -> Merged:
@@ -123,12 +135,14 @@ def load_layers(ref: str | Path) -> Merged:
     if path is None:
         known = bundled_ids()
         hint = difflib.get_close_matches(str(ref), known, n=1)
+        text = str(ref)
+        shown = text if len(text) <= 100 else f"{text[:60]}… ({len(text):,} characters)"
         raise RulesetError(
             [
                 Issue(
                     "ruleset_not_found",
-                    f"no ruleset {str(ref)!r}: not a bundled id and no such file",
-                    SourceLocation(str(ref)),
+                    f"no ruleset {shown!r}: {_why_not_found(ref)}",
+                    SourceLocation(shown),
                     help=(f"did you mean {hint[0]!r}? " if hint else "")
                     + f"bundled rulesets: {', '.join(known) or '(none)'}",
                 )

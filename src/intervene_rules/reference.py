@@ -1,8 +1,8 @@
 """Reference pages generated from rulesets: one page per ruleset, and a comparison matrix.
 
-Analysis stage: reads the compiled program and the declared sources, never the YAML, so the
-pages say what the library will actually do. The docs build calls this (docs/hooks), so the
-pages cannot drift from the rulesets.
+Documentation, not analysis: reads the compiled program and the declared sources, never the
+YAML, so the pages say what the library will actually do. The docs build calls this
+(docs/hooks), so the pages cannot drift from the rulesets. Nothing in the library imports it.
 """
 
 from __future__ import annotations
