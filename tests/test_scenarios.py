@@ -294,7 +294,7 @@ HEAD = "ruleset: federal-baseline\nscenarios:\n"
             "scenario_unknown_key",
             5,
             15,
-            ["force.typ", "did you mean 'type'?", "allowed keys: duration_s, still_needed, type"],
+            ["force.typ", "did you mean 'type'?", "allowed keys: type, still_needed, duration_s"],
         ),
         (
             "  - name: a\n    situation:\n      force:\n        type: taser\n    expect: {}\n",

@@ -69,6 +69,7 @@ class Problem:
     help: str
     given: Any = None
     allowed: tuple[str, ...] = ()
+    error_type: str = ""  # pydantic's own `type`, e.g. "list_type"
 
 
 def short(value: Any, limit: int = 80) -> str:
@@ -150,18 +151,20 @@ def translate(
         given = err.get("input")
         if kind == "extra_forbidden":
             model = model_at(root, rel[:-1])
-            known = tuple(sorted(model.model_fields)) if model else ()
+            known = tuple(model.model_fields) if model else ()  # in the order the docs list them
             key = str(path[-1])
             parent = where(path[:-1]) if where is not None and len(path) > 1 else ""
             message = f"unknown key {key!r}" + (f" in {parent}" if parent else "")
             advice = did_you_mean(key, known) + (
                 f"allowed keys: {', '.join(known)}" if known else ""
             )
-            out.append(Problem("unknown_key", path, message, advice, key, known))
+            out.append(Problem("unknown_key", path, message, advice, key, known, kind))
             continue
         if kind == "missing":
             message = f"missing required key {str(path[-1])!r}"
-            out.append(Problem("missing_key", path, message, f"add `{path[-1]}:` here"))
+            out.append(
+                Problem("missing_key", path, message, f"add `{path[-1]}:` here", error_type=kind)
+            )
             continue
         named = f"{where(path)}: " if where is not None else ""
         if kind in ("enum", "literal_error"):
@@ -171,13 +174,13 @@ def translate(
             advice = did_you_mean(given, allowed) + (
                 f"allowed: {', '.join(allowed) if allowed else expected}"
             )
-            out.append(Problem("unknown_value", path, message, advice, given, allowed))
+            out.append(Problem("unknown_value", path, message, advice, given, allowed, kind))
             continue
         message = f"{named}{err['msg']}" + (f" (got {short(given)})" if "input" in err else "")
         advice = str(ctx.get("help", "")) or helps.get(kind, "")
         with contextlib.suppress(KeyError, IndexError, ValueError):
             advice = advice.format(**ctx)
-        out.append(Problem("invalid_value", path, message, advice or _FALLBACK, given))
+        out.append(Problem("invalid_value", path, message, advice or _FALLBACK, given, (), kind))
     return out
 
 
