@@ -479,7 +479,7 @@ def _validate(doc: Document, refused: list[tuple[str | int, ...]], state: _Load)
         if not any(i.loc.path[: len(p)] == p for p in refused)
     )
     units = {_unit(p.path) for p in problems}
-    if any(u[:1] in {(v,) for v in _VITAL} for u in units) or () in units:
+    if any(len(u) <= 1 and (not u or u[0] in _VITAL) for u in units):
         state.complete = False
         return None
     pruned = dict(data)
