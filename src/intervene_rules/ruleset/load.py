@@ -176,7 +176,7 @@ def _not_found(ref: str | Path) -> Issue:
     try:
         Path(text).exists()
     except OSError as exc:  # e.g. a name longer than the file system allows
-        why = exc.strerror or "not a usable file name"
+        why = (exc.strerror or "not a usable file name").lower()
     except ValueError:
         why = "not a usable file name"
     return Issue(
