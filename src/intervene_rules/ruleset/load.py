@@ -23,11 +23,8 @@ from intervene_rules.location import SourceLocation
 from intervene_rules.ruleset._yaml import MAX_BYTES, Document, parse, too_large
 from intervene_rules.ruleset.model import (
     ForceGridSpec,
-    NoticeSpec,
-    OpportunitySpec,
     RulesetSpec,
     RuleSpec,
-    SourceSpec,
 )
 from intervene_rules.suggest import did_you_mean
 from intervene_rules.vocabulary import ForceType, Rank, Resistance
@@ -712,11 +709,7 @@ def _place_rule(
 __all__ = [
     "Layer",
     "Merged",
-    "NoticeSpec",
-    "OpportunitySpec",
     "Placed",
-    "RuleSpec",
-    "SourceSpec",
     "bundled_dir",
     "bundled_ids",
     "load_layers",
