@@ -261,8 +261,7 @@ def _resolve_extends(ref: str, layer_dir: Path, roots: Sequence[Path]) -> Path |
     """The file a layer's `extends` entry names, or why it may not be read (a message)."""
     is_id = "/" not in ref and "\\" not in ref and not ref.endswith(SUFFIX)
     candidates = [layer_dir / f"{ref}{SUFFIX}"] if is_id else []
-    if not is_id or ref in (".", ".."):
-        candidates.append(layer_dir / ref)
+    candidates.append(layer_dir / ref)  # an absolute path stays absolute
     outside = False
     for path in candidates:
         if _is_file(path):
