@@ -97,9 +97,9 @@ def test_ruleset_reference_too_long() -> None:
     lines = refused(
         *run("evaluate", "--example", "prone-restraint", "--ruleset", ref), "ruleset_not_found"
     )
-    assert "5,000 characters" in lines[0] and "not a usable path" in lines[0]
+    assert "5,000 characters" in lines[0] and "file name too long" in lines[0]
     assert len(lines[0]) < 300  # the name is shortened, not echoed twice
-    with pytest.raises(RulesetError, match="not a usable path"):
+    with pytest.raises(RulesetError, match="file name too long"):
         load_ruleset("a/" * 3000)
 
 
@@ -140,8 +140,8 @@ def test_directory_as_situation_or_ruleset(tmp_path: Path) -> None:
     (first, _) = refused(*run("evaluate", str(tmp_path)), "situation_unreadable")
     assert "is a directory" in first and "no such file" not in first
     args = ("evaluate", "--example", "prone-restraint", "--ruleset", str(tmp_path))
-    (first, _) = refused(*run(*args), "ruleset_not_found")
-    assert "a directory, not a ruleset file" in first and "no such file" not in first
+    (first, _) = refused(*run(*args), "ruleset_not_a_file")
+    assert "is a directory, not a ruleset file" in first and "no such file" not in first
     with pytest.raises(RulesetError, match="a directory, not a ruleset file"):
         load_ruleset(tmp_path)
     (first, _) = refused(*run("evaluate", str(tmp_path / "none.json")), "situation_not_found")

@@ -17,6 +17,7 @@ from intervene_rules.ruleset.ir import AllOf, AnyOf, Cond, Op, Rule
 from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.vocabulary import Resistance, Stage
 
+
 def _value(v: Any) -> str:
     if isinstance(v, tuple):
         return "{" + ", ".join(_value(x) for x in v) + "}"

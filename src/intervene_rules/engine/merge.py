@@ -7,10 +7,10 @@ Evaluators only say which rules fired, so every backend yields the same decision
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from intervene_rules.decision import Decision, ReportDue, TraceStep
+from intervene_rules.durations import iso_seconds
 from intervene_rules.engine.row import Row, derivations
 from intervene_rules.ruleset.ir import Rule
 from intervene_rules.ruleset.ruleset import Ruleset
@@ -89,19 +89,3 @@ def build_decision(ruleset: Ruleset, row: Row, fired: Iterable[Rule]) -> Decisio
         reports=tuple(reports),
         as_of=ruleset.as_of,
     )
-
-
-_ISO = re.compile(
-    r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$"
-)
-
-
-def iso_seconds(duration: str | None) -> float:
-    """Seconds in an ISO-8601 duration (a year as 365 days, a month as 30); None -> inf."""
-    if duration is None:
-        return float("inf")
-    m = _ISO.match(duration)
-    if m is None:
-        return float("inf")
-    y, mo, w, d, h, mi, sec = (int(x) if x else 0 for x in m.groups())
-    return float(((((y * 365 + mo * 30 + w * 7 + d) * 24 + h) * 60 + mi) * 60) + sec)

@@ -3,12 +3,14 @@
 Each pass is a pure function that reads the `_State` and appends `Issue`s (OPA's compiler
 stages): `lower` (conditions -> IR in negation normal form), `check_citations`,
 `check_conclusions` (what may be concluded and read at which stage), `order` (evaluation
-order: stage, then fact dependencies; cycles refused). `digest` hashes the meaning.
+order: stage, then fact dependencies; cycles refused). Every pass runs, whatever the passes
+before it found, so one run reports the errors of every phase; a rule whose condition did
+not lower is left out of the passes that read conditions (its errors could hide others of
+its own, never those of other rules). `digest` hashes the meaning.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
@@ -34,6 +36,7 @@ from intervene_rules.ruleset.ir import (
 )
 from intervene_rules.ruleset.load import Merged, Placed
 from intervene_rules.ruleset.model import RuleSpec, basis_ids
+from intervene_rules.suggest import did_you_mean
 from intervene_rules.vocabulary import Duty, ForceType, Resistance, Stage
 
 _COMBINATORS = ("all", "any", "not")
@@ -47,6 +50,7 @@ class _State:
     ordered: list[Rule] = field(default_factory=list)
     exceptions: list[InvariantException] = field(default_factory=list)
     replaced: dict[str, Rule] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)  # rules whose condition did not lower
 
 
 Pass = Callable[[_State], None]
@@ -73,7 +77,7 @@ def negate(cond: Cond) -> Cond:
 
 def _lower(state: _State) -> None:
     everything = [*state.merged.rules.values(), *state.merged.replaced.values()]
-    facts = {f for p in everything for f in p.value.then.facts}
+    facts = {f for p in everything for f in p.value.then.facts} | state.merged.unchecked_facts
     for new_id, old in state.merged.replaced.items():
         original: RuleSpec = old.value
         state.replaced[new_id] = _build_rule(
@@ -89,7 +93,10 @@ def _lower(state: _State) -> None:
         if rule.when is None:
             cond: Cond = AllOf((), placed.loc)
         else:
+            before = len(state.issues)
             cond = _parse(rule.when, path, placed, facts, state.issues)
+            if len(state.issues) > before:
+                state.broken.add(rule.id)
         state.lowered.append((placed, cond))
     for placed in state.merged.exceptions:
         exc = placed.value
@@ -171,7 +178,7 @@ def _field_tests(
         concluded = [FACT_PREFIX + f for f in sorted(facts)]
         if name.startswith(FACT_PREFIX):
             # a fact is only ever confused with another fact
-            hint = difflib.get_close_matches(name, concluded, n=1, cutoff=0.6)
+            hint = did_you_mean(name, concluded, cutoff=0.6)
             msg = f"no rule concludes fact {name[len(FACT_PREFIX) :]!r}"
             code = "ruleset_unknown_fact"
             advice = "read a fact some rule concludes (`then: {facts: [...]}`)" + (
@@ -179,7 +186,7 @@ def _field_tests(
             )
         else:
             known = [*FIELDS, *concluded, *_COMBINATORS]
-            hint = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+            hint = did_you_mean(name, known, cutoff=0.5)
             msg = f"unknown field {name!r}"
             code = "ruleset_unknown_field"
             advice = "see the field list in the ruleset format reference"
@@ -188,7 +195,7 @@ def _field_tests(
                 code,
                 msg,
                 loc,
-                help=(f"did you mean {hint[0]!r}? " if hint else "") + advice,
+                help=hint + advice,
                 ctx={"field": name},
             )
         )
@@ -234,13 +241,12 @@ def _make_test(
 ) -> Test | None:
     allowed_ops = ops_for(spec.kind)
     if written not in allowed_ops:
-        hint = difflib.get_close_matches(written, sorted(allowed_ops), n=1)
         issues.append(
             Issue(
                 "ruleset_unknown_operator",
                 f"operator {written!r} cannot be used on {spec.name} ({spec.kind})",
                 loc,
-                help=(f"did you mean {hint[0]!r}? " if hint else "")
+                help=did_you_mean(written, sorted(op.value for op in allowed_ops))
                 + f"allowed: {', '.join(sorted(allowed_ops))}",
             )
         )
@@ -319,13 +325,12 @@ def _coerce(spec: FieldSpec, value: Any, loc: SourceLocation, issues: list[Issue
     names = [m.value for m in domain]
     if isinstance(value, str) and value in names:
         return domain[names.index(value)]
-    hint = difflib.get_close_matches(str(value), names, n=1)
     issues.append(
         Issue(
             "ruleset_unknown_value",
             f"unknown value {value!r} for {spec.name}",
             loc,
-            help=(f"did you mean {hint[0]!r}? " if hint else "") + f"allowed: {', '.join(names)}",
+            help=did_you_mean(value, names) + f"allowed: {', '.join(names)}",
         )
     )
     return _BAD
@@ -351,15 +356,15 @@ def _check_citations(state: _State) -> None:
                 (sid, _loc(placed_opt, (*placed_opt.path, "basis", i)))
                 for i, sid in enumerate(basis_ids(placed_opt.value.basis))
             )
+    unchecked = state.merged.unchecked_sources
     for sid, loc in cited:
-        if sid not in state.merged.sources:
-            hint = difflib.get_close_matches(sid, known, n=1)
+        if sid not in state.merged.sources and sid not in unchecked:
             state.issues.append(
                 Issue(
                     "ruleset_unknown_source",
                     f"cites source {sid!r}, which no layer declares",
                     loc,
-                    help=(f"did you mean {hint[0]!r}? " if hint else "")
+                    help=did_you_mean(sid, known)
                     + "declare it under `sources:` with its verification status",
                 )
             )
@@ -408,6 +413,8 @@ def _check_conclusions(state: _State) -> None:
             )
     for placed, cond in state.lowered:
         rule = placed.value
+        if rule.id in state.broken:
+            continue
         for name in sorted(_reads(cond)):
             stages = concluded_at.get(name, [])
             if name == "action" and rule.stage <= Stage.DETERMINE_ACTION:
@@ -440,6 +447,8 @@ def _check_conclusions(state: _State) -> None:
 def _order(state: _State) -> None:
     by_stage: dict[Stage, list[tuple[Placed, Cond]]] = {}
     for placed, cond in state.lowered:
+        if placed.value.id in state.broken:
+            continue
         by_stage.setdefault(placed.value.stage, []).append((placed, cond))
     for stage in sorted(by_stage):
         group = by_stage[stage]
@@ -538,12 +547,16 @@ PASSES: tuple[tuple[str, Pass], ...] = (
 
 
 def compile_program(merged: Merged) -> tuple[Program | None, list[Issue]]:
-    """Run every pass; return the program, or None with the issues."""
-    state = _State(merged)
+    """Run every pass; return the program, or None with the issues.
+
+    The issues include those of loading and merging (`merged.issues`), so the caller
+    reports every phase's errors at once.
+    """
+    state = _State(merged, issues=list(merged.issues))
     for _, run in PASSES:
         run(state)
-        if any(i.severity == "error" for i in state.issues):
-            return None, state.issues
+    if any(i.severity == "error" for i in state.issues):
+        return None, state.issues
     grid = merged.grid_rows or {r: frozenset(ForceType) for r in Resistance}
     full_grid = {r: grid.get(r, frozenset(ForceType)) for r in Resistance}
     gspec = merged.force_grid.value if merged.force_grid else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -161,16 +161,18 @@ def _covers(effective: dt.date | None, ended: dt.date | None, day: dt.date) -> b
     return (effective is None or effective <= day) and (ended is None or day < ended)
 
 
-def load_ruleset(ref: str | Path) -> Ruleset:
+def load_ruleset(ref: str | Path, *, allow_paths: Iterable[str | Path] = ()) -> Ruleset:
     """Load a bundled ruleset by id (e.g. ``"model-policy"``) or a ruleset file by path.
 
     Layers named in ``extends`` are loaded, validated and merged; the result is compiled.
+    ``extends`` may name bundled ids and files inside the ruleset's own folder; folders in
+    ``allow_paths`` may also be read.
 
     Raises:
         RulesetError: listing every problem found, each with file:line:col and advice.
 
     """
-    merged = load_layers(ref)
+    merged = load_layers(ref, allow_paths=allow_paths)
     program, issues = compile_program(merged)
     if program is None:
         raise RulesetError(issues)
