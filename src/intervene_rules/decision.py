@@ -40,6 +40,11 @@ _DISCLAIMER_JSON = json.dumps(DISCLAIMER, ensure_ascii=False)
 _CONFIG = ConfigDict(extra="forbid", frozen=True)
 
 
+def _memo_of(part: object) -> str:
+    text: str = object.__getattribute__(part, "_json")  # the slot; AttributeError if unset
+    return text
+
+
 class _Part(BaseModel):
     """A frozen model that keeps its compact JSON once made (parts are shared, see above)."""
 
@@ -51,7 +56,7 @@ class _Part(BaseModel):
         if args or kwargs:
             return super().model_dump_json(*args, **kwargs)
         try:
-            return self._json  # type: ignore[no-any-return]
+            return _memo_of(self)
         except AttributeError:
             text = super().model_dump_json()
             object.__setattr__(self, "_json", text)
@@ -60,7 +65,7 @@ class _Part(BaseModel):
 
 def _piece(part: _Part) -> str:
     try:
-        return part._json  # type: ignore[no-any-return]
+        return _memo_of(part)
     except AttributeError:
         return part.model_dump_json()
 
@@ -265,9 +270,22 @@ class Decision(BaseModel):
         )
 
     @classmethod
-    def _variant(
-        cls, base: Decision, changes: dict[str, Any], memo: JsonMemo | None
-    ) -> Decision:
+    def _assemble(cls, fields: dict[str, Any], memo: JsonMemo | None) -> Decision:
+        """A decision from `fields` that are already valid (every one but `disclaimer`).
+
+        What `Decision(**fields)` gives, without validating again: only `engine.merge`
+        calls it, with parts it validated; `tests/test_engine_table.py` compares the two.
+        """
+        new = object.__new__(cls)
+        _set(new, "__dict__", {**fields, "disclaimer": DISCLAIMER})
+        _set(new, "__pydantic_fields_set__", _ALL_BUT_DISCLAIMER)
+        _set(new, "__pydantic_extra__", None)
+        _set(new, "__pydantic_private__", None)
+        _set(new, "_memo", memo)
+        return new
+
+    @classmethod
+    def _variant(cls, base: Decision, changes: dict[str, Any], memo: JsonMemo | None) -> Decision:
         """`base` with `changes` (values of the fields' own types), its other parts shared.
 
         What `model_copy(update=...)` does, at a third of its cost: only `engine.merge`
@@ -288,3 +306,6 @@ class Decision(BaseModel):
         from intervene_rules.explain import explain
 
         return explain(self)
+
+
+_ALL_BUT_DISCLAIMER = set(Decision.model_fields) - {"disclaimer"}

@@ -116,8 +116,11 @@ class ValueClasses:
 
 
 def rank_class_index(*programs: Program) -> tuple[int, ...]:
-    """For every rank pair, at `actor.position * 8 + observer.position`, the index of its
-    class in `ValueClasses.of(*programs).rank_pairs` (same signature, same order)."""
+    """The rank class of every pair, as indices into `ValueClasses.of(*programs).rank_pairs`.
+
+    Pair (actor, observer) is at `actor.position * 8 + observer.position`; classes are told
+    apart exactly as `ValueClasses.of` tells them (same signature, same order).
+    """
     from intervene_rules.engine.native import compile_cond
 
     conds = [r.when for p in programs for r in p.rules]

@@ -47,12 +47,14 @@ class Merger:
         self._derived: dict[Any, tuple[TraceStep, ...]] = {}
         self._cited: dict[tuple[str, str | None], Citation] = {}
         self._reports: dict[str, tuple[ReportDue, ...]] = {}
+        self._parts: dict[tuple[str, ...], _Fired] = {}
 
     def fresh(self) -> Merger:
         """A merger of the same view that shares nothing made before."""
         new = Merger.__new__(Merger)
         new.__dict__.update(self.__dict__)
         new._steps, new._derived, new._cited, new._reports = {}, {}, {}, {}
+        new._parts = {}
         return new
 
     @staticmethod
@@ -122,45 +124,91 @@ class Merger:
             )
         return out
 
+    def _fired(self, fired: tuple[Rule, ...]) -> _Fired:
+        ids = tuple([r.id for r in fired])
+        part = self._parts.get(ids)
+        if part is None:
+            part = self._parts[ids] = _Fired(self, fired)
+        return part
+
+    def fields(self, row: Row, fired: tuple[Rule, ...], as_of: dt.date | None) -> dict[str, Any]:
+        """Every field of the decision for `row` given the rules that fired for it."""
+        part = self._fired(fired)
+        derived = self._derivations(row)
+        basis = part.basis
+        if derived:
+            keys: dict[tuple[str, str | None], None] = dict.fromkeys(
+                [(sid, None) for step in derived for sid in step.basis]
+            )
+            keys.update(dict.fromkeys(part.cited))
+            basis = tuple([self._citation(sid, section) for sid, section in keys])
+        return {
+            "action": part.action,
+            "duties": part.duties,
+            "methods": part.methods,
+            "basis": basis,
+            "trace": derived + part.steps if derived else part.steps,
+            "ruleset": self.ref,
+            "facts": part.facts,
+            "actor_rank": row["actor.rank"],
+            "observer_rank": row["observer.rank"],
+            "relation": row["observer.relation"],
+            "realistic_opportunity": row["observer.has_opportunity"],
+            "supervisor_above": row["actor.rank"] if part.supervisor else None,
+            "notices": part.notices,
+            "reports": part.reports,
+            "as_of": as_of,
+        }
+
     def build(self, row: Row, fired: tuple[Rule, ...], as_of: dt.date | None) -> Decision:
-        """The decision for `row` given the rules that fired for it."""
-        program = self.program
+        """The decision for `row` given the rules that fired for it, validated."""
+        return Decision(**self.fields(row, fired, as_of))
+
+
+class _Fired:
+    """What a decision takes from the rules that fired alone (the row adds derived steps)."""
+
+    __slots__ = (
+        "action",
+        "basis",
+        "cited",
+        "duties",
+        "facts",
+        "methods",
+        "notices",
+        "reports",
+        "steps",
+        "supervisor",
+    )
+
+    def __init__(self, merger: Merger, fired: tuple[Rule, ...]) -> None:
         action = max((r.action for r in fired if r.action is not None), default=Action.NONE)
         duty_set = {d for r in fired for d in r.duties}
         method_set = {m for r in fired for m in r.methods}
         fact_set = {f for r in fired for f in r.facts}
-        steps = self._derivations(row) + tuple(self._step(r) for r in fired)
-        notices = self.notices if action > Action.NONE else ()
+        self.action = action
+        self.duties = tuple(d for d in Duty if d in duty_set)
+        self.methods = tuple(m for m in Method if m in method_set)
+        self.facts = tuple(f for f in merger.program.facts if f in fact_set)
+        self.supervisor = Duty.REQUEST_SUPERVISOR in duty_set
+        self.steps = tuple(merger._step(r) for r in fired)
+        self.notices = merger.notices if action > Action.NONE else ()
         # one citation per (source, section): a rule may pin the section it relies on
-        sections = {r.id: dict(r.sections) for r in fired}
         cited: dict[tuple[str, str | None], None] = {}
-        for step in steps:
-            pinned = sections.get(step.rule, {}) if step.op == "fire" else {}
-            for sid in step.basis:
+        for r in fired:
+            pinned = dict(r.sections)
+            for sid in r.basis:
                 cited[(sid, pinned.get(sid))] = None
-        for n in notices:
+        for n in self.notices:
             for sid in n.basis:
                 cited.setdefault((sid, None), None)
-        reports = sorted(
-            (due for r in fired for due in self._reports_of(r)),
-            key=lambda due: (iso_seconds(due.within), due.to),
-        )
-        return Decision(
-            action=action,
-            duties=tuple(d for d in Duty if d in duty_set),
-            methods=tuple(m for m in Method if m in method_set),
-            basis=tuple(self._citation(sid, section) for sid, section in cited),
-            trace=steps,
-            ruleset=self.ref,
-            facts=tuple(f for f in program.facts if f in fact_set),
-            actor_rank=row["actor.rank"],
-            observer_rank=row["observer.rank"],
-            relation=row["observer.relation"],
-            realistic_opportunity=row["observer.has_opportunity"],
-            supervisor_above=row["actor.rank"] if Duty.REQUEST_SUPERVISOR in duty_set else None,
-            notices=notices,
-            reports=tuple(reports),
-            as_of=as_of,
+        self.cited = tuple(cited)
+        self.basis = tuple(merger._citation(sid, section) for sid, section in self.cited)
+        self.reports = tuple(
+            sorted(
+                (due for r in fired for due in merger._reports_of(r)),
+                key=lambda due: (iso_seconds(due.within), due.to),
+            )
         )
 
 
@@ -188,10 +236,10 @@ class Shared:
 
     __slots__ = ("base", "budget", "memo", "supervisor", "variants")
 
-    def __init__(self, base: Decision, budget: Budget) -> None:
-        self.base = base
-        self.budget = budget
+    def __init__(self, fields: dict[str, Any], budget: Budget) -> None:
         self.memo = JsonMemo(budget.json)
+        self.base = base = Decision._assemble(fields, self.memo)
+        self.budget = budget
         self.supervisor = Duty.REQUEST_SUPERVISOR in base.duties
         self.variants: list[Decision | None] | None = None
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from intervene_rules.decision import Decision
 from intervene_rules.engine.classes import ValueClasses, rank_class_index
-from intervene_rules.engine.merge import Budget, Merger, ShareKey, Shared
+from intervene_rules.engine.merge import Budget, Merger, Shared, ShareKey
 from intervene_rules.engine.native import Firings, NativeEvaluator
 from intervene_rules.engine.row import Row, make_row
 from intervene_rules.ruleset.periods import PeriodView
@@ -56,43 +56,63 @@ class Engine:
         self.native = NativeEvaluator(program)
         self.merger = Merger(view)
         self.budget = budget
-        self._rank = rank_class_index(program)
         self._thresholds = vc.thresholds
-        self._durations = 2 * len(vc.thresholds) + 2
-        self._masks = 1 << len(vc.misconduct_blocks)
-        size = len(vc.rank_pairs) * 3 * len(_PRIOR) * len(_FORCE) * 2 * self._durations
-        size *= len(_RESIST) * 2 * 2 * self._masks
-        self.size = size
+        self._bits = vc.misconduct_bits
+        # the key is a mixed-radix number; each digit's lookup holds its value times its weight
+        radix = (
+            len(vc.rank_pairs),
+            3,
+            len(_PRIOR),
+            len(_FORCE),
+            2,
+            2 * len(vc.thresholds) + 2,
+            len(_RESIST),
+            2,
+            2,
+            1 << len(vc.misconduct_blocks),
+        )
+        w = [1] * len(radix)
+        for i in range(len(radix) - 2, -1, -1):
+            w[i] = w[i + 1] * radix[i + 1]
+        self.size = w[0] * radix[0]
+        self._w_rank = tuple(c * w[0] for c in rank_class_index(program))
+        self._w_opp = {v: i * w[1] for v, i in _OPP.items()}
+        self._w_prior = {v: i * w[2] for v, i in _PRIOR.items()}
+        self._w_force = {v: i * w[3] for v, i in _FORCE.items()}
+        self._w_needed = {False: 0, True: w[4]}
+        self._w_duration = w[5]
+        self._w_resist = {v: i * w[6] for v, i in _RESIST.items()}
+        self._w_restrained = {False: 0, True: w[7]}
+        self._w_distress = {False: 0, True: w[8]}
         self._slots: list[Shared | None] | dict[int, Shared] = (
-            [None] * size if size <= DENSE_MAX else {}
+            [None] * self.size if self.size <= DENSE_MAX else {}
         )
         self._shared: dict[ShareKey, Shared] = {}
 
     def key(self, s: Situation) -> int:
         """The class key of `s`: equal keys, equal decisions up to the ranks and the date."""
         o, f, sub = s.observer, s.force, s.subject
+        k = (
+            self._w_rank[s.actor.rank._idx * 8 + o.rank._idx]
+            + self._w_opp[o.realistic_opportunity]
+            + self._w_prior[o.prior_intervention]
+            + self._w_force[f.type]
+            + self._w_needed[f.still_needed]
+            + self._w_resist[sub.resistance]
+            + self._w_restrained[sub.restrained]
+            + self._w_distress[sub.medical_distress]
+        )
         x = f.duration_s
-        if x is None:
-            dc = 0
-        else:
+        if x is not None:
+            # 0 unknown; 2i+1 the interval below threshold i; 2i+2 exactly threshold i
             t = self._thresholds
             i = bisect.bisect_left(t, x)
-            dc = 2 * i + 2 if i < len(t) and t[i] == x else 2 * i + 1
-        mask = 0
+            k += (2 * i + 2 if i < len(t) and t[i] == x else 2 * i + 1) * self._w_duration
         if s.misconduct:
-            bits = self.classes.misconduct_bits
+            bits = self._bits
             for m in s.misconduct:
-                mask |= bits[m]
-        k = self._rank[s.actor.rank._idx * 8 + o.rank._idx]
-        k = k * 3 + _OPP[o.realistic_opportunity]
-        k = k * 2 + _PRIOR[o.prior_intervention]
-        k = k * 13 + _FORCE[f.type]
-        k = k * 2 + f.still_needed
-        k = k * self._durations + dc
-        k = k * 5 + _RESIST[sub.resistance]
-        k = k * 2 + sub.restrained
-        k = k * 2 + sub.medical_distress
-        return k * self._masks + mask
+                k |= bits[m]  # the lowest digit: a bit mask
+        return k
 
     def compute(self, s: Situation, as_of: dt.date | None) -> Decision:
         """Evaluate `s` with the native evaluator, sharing nothing (the reference path)."""
@@ -104,7 +124,7 @@ class Engine:
         k = Merger.share_key(row, fired)
         hit = self._shared.get(k)
         if hit is None:
-            hit = Shared(self.merger.build(row, fired, None), self.budget)
+            hit = Shared(self.merger.fields(row, fired, None), self.budget)
             if self.budget.shared > 0:
                 self.budget.shared -= 1
                 hit = self._shared.setdefault(k, hit)
@@ -118,11 +138,11 @@ class Engine:
         """The decision for `s` on `as_of`, from the table when its class was seen before."""
         k = self.key(s)
         slots = self._slots
-        hit = slots[k] if type(slots) is list else slots.get(k)
+        hit = slots[k] if isinstance(slots, list) else slots.get(k)
         if hit is None:
             row = make_row(self.program, s)
             hit = self.share(row, self.native.fire(row))
-            if type(slots) is list or len(slots) < DENSE_MAX:
+            if isinstance(slots, list) or len(slots) < DENSE_MAX:
                 slots[k] = hit
         return hit.decision(s.actor.rank, s.observer.rank, as_of)
 
@@ -143,9 +163,7 @@ def engine_for(view: PeriodView) -> Engine:
             if hit is None:
                 budget = _budgets.get(view.digest)
                 if budget is None:
-                    budget = _budgets[view.digest] = Budget(
-                        MAX_SHARED, MAX_STAMPED, MAX_JSON_BYTES
-                    )
+                    budget = _budgets[view.digest] = Budget(MAX_SHARED, MAX_STAMPED, MAX_JSON_BYTES)
                 hit = Engine(view, budget)
                 _engines[id(view)] = hit
                 weakref.finalize(view, _engines.pop, id(view), None)
