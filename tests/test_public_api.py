@@ -173,3 +173,15 @@ def test_a_misspelt_name_fails_type_checking(tmp_path: Path) -> None:
     out, _err, status = api.run([*common, str(bad)])
     assert status != 0
     assert "Rnak" in out
+
+
+def test_import_stays_light() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, intervene_rules; print(sorted(m for m in ('yaml', "
+        "'intervene_rules.ruleset.load', 'intervene_rules.ruleset.compile') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
