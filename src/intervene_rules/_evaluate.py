@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Mapping
-from typing import Any, Literal
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
 
 from intervene_rules.decision import Decision
-from intervene_rules.engine.table import engine_for
 from intervene_rules.errors import BackendUnavailableError
 from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.situation import Situation
+
+if TYPE_CHECKING:
+    from intervene_rules.engine.table import Engine
+    from intervene_rules.ruleset.periods import PeriodView
 
 Backend = Literal["native", "durable"]
 
@@ -57,6 +60,19 @@ class _Today:
 
 
 today = _Today()
+
+
+def _first_engine(view: PeriodView) -> Engine:
+    # the engine (generated code, tables) is imported on the first evaluation, which keeps
+    # `import intervene_rules` light; then `_engine_for` is the registry's own function
+    global _engine_for
+    from intervene_rules.engine.table import engine_for
+
+    _engine_for = engine_for
+    return engine_for(view)
+
+
+_engine_for: Callable[[PeriodView], Engine] = _first_engine
 
 
 def _check(ruleset: object, as_of: object) -> None:
@@ -112,7 +128,7 @@ def evaluate(
     s = situation if type(situation) is Situation else as_situation(ruleset, situation)
     day = as_of or ruleset.as_of or today()
     view = ruleset.period(day)
-    engine = engine_for(view)
+    engine = _engine_for(view)
     if backend is None or backend == "native":
         return engine.decide(s, day)
     if backend == "durable":
