@@ -35,6 +35,12 @@ def rss_mib() -> float:
 
 
 def peak_mib() -> float:
+    """Peak resident set of this process (VmHWM): unlike getrusage's ru_maxrss, which on
+    Linux keeps the high-water mark of the parent the process was forked from."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
