@@ -374,7 +374,9 @@ def test_yaml_11_boolean_words_as_keys_stay_text(tmp_path: Path) -> None:
 def _timed_errors(tmp_path: Path, text: str | bytes) -> RulesetError:
     start = time.perf_counter()
     err = load_errors(tmp_path, text)
-    assert time.perf_counter() - start < 5, "the loader must fail fast"
+    # a guard against runaway work (exponential expansion), not a speed target: the
+    # benchmarks measure speed; a shared CI machine can be several times slower
+    assert time.perf_counter() - start < 60, "the loader must not run away"
     return err
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from intervene_rules.analysis.space import decide_all
 from intervene_rules.decision import Decision
 from intervene_rules.engine.row import make_row
+from intervene_rules.engine.table import table_for
 from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.situation import Situation
 from intervene_rules.vocabulary import (
@@ -135,7 +136,7 @@ def _exceptions(ruleset: Ruleset) -> Callable[[int, Situation], bool]:
     declared = [(e.invariant, compile_cond(e.when)) for e in ruleset.program.exceptions]
     if not declared:
         return lambda n, s: False
-    table = ruleset.table
+    table = table_for(ruleset)
 
     def covered(n: int, s: Situation) -> bool:
         preds = [p for inv, p in declared if inv == n]
@@ -163,6 +164,7 @@ def check_invariants(
     pairs = decisions if decisions is not None else list(decide_all(ruleset, progress))
     bad = _Collector(_exceptions(ruleset))
     sources = ruleset.sources
+    table = table_for(ruleset)
     by_rankless: dict[tuple[Any, ...], tuple[Situation, Decision]] = {}
     by_force: dict[tuple[Any, ...], list[tuple[Situation, Decision]]] = {}
     by_res: dict[tuple[Any, ...], list[tuple[Situation, Decision]]] = {}
@@ -170,7 +172,7 @@ def check_invariants(
         # 1: total and deterministic (agreement of the evaluators and of the decision table
         # with a fresh evaluation is proven by the differential tests)
         row = make_row(ruleset.program, s)
-        if ruleset.table.from_firings(row, ruleset.table.native.fire(row)) != d:
+        if table.from_firings(row, table.native.fire(row)) != d:
             bad.add(1, "two evaluations of one situation differ", s)
         # 2: rank-independence
         k2 = _key_without(s, "ranks")

@@ -17,6 +17,7 @@ from intervene_rules.decision import Decision
 from intervene_rules.engine.classes import ValueClasses
 from intervene_rules.engine.native import Firings
 from intervene_rules.engine.row import make_row
+from intervene_rules.engine.table import table_for
 from intervene_rules.ruleset.ir import Program
 from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.situation import Actor, Force, Observer, Situation, Subject
@@ -191,7 +192,7 @@ def evaluate_space(
 ) -> Iterator[Evaluated]:
     """Every point of `space` (default: the ruleset's own) with the rules fired and decision."""
     space = space or Space(ruleset.program)
-    table = ruleset.table
+    table = table_for(ruleset)
     program = ruleset.program
     fire = table.native.fire
     total = space.size

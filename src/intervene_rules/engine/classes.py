@@ -160,3 +160,31 @@ class ValueClasses:
             reps.append(x)
             reps.append((x + t[i + 1]) / 2 if i + 1 < len(t) else x + 1.0)
         return reps
+
+
+# --- rank classes by pair (for engine.table's cache key; added by the perf branch) ----------
+
+
+def rank_class_index(*programs: Program) -> tuple[int, ...]:
+    """The rank class of every pair, as indices into `ValueClasses.of(*programs).rank_pairs`.
+
+    Pair (actor, observer) is at `actor.position * 8 + observer.position`; classes are told
+    apart exactly as `ValueClasses.of` tells them (same signature, same order).
+    """
+    from intervene_rules.engine.native import compile_cond
+
+    conds = [r.when for p in programs for r in p.rules]
+    conds += [e.when for p in programs for e in p.exceptions]
+    rank_tests = [
+        compile_cond(t)
+        for cond in conds
+        for t in tests_of(cond)
+        if t.field in ("actor.rank", "observer.rank")
+    ]
+    seen: dict[tuple[Any, ...], int] = {}
+    index = [0] * 64
+    for actor, observer in itertools.product(Rank, Rank):
+        row = {"actor.rank": actor, "observer.rank": observer}
+        sig = (relation(observer, actor), *(p(row) for p in rank_tests))
+        index[actor.position * 8 + observer.position] = seen.setdefault(sig, len(seen))
+    return tuple(index)
