@@ -64,8 +64,8 @@ def test_a_share_key_that_forgets_a_read_is_caught(monkeypatch: pytest.MonkeyPat
     view = rs.period(dt.date(2026, 1, 1))
     original = merge.Merger.share_key
 
-    def forgetful(row: Any, fired: Any) -> Any:
-        return original(row, fired)[:1]  # only the rules fired: drops the derived values
+    def forgetful(seen: Any, fired: Any) -> Any:
+        return original(seen, fired)[:1]  # only the rules fired: drops what was read
 
     monkeypatch.setattr(merge.Merger, "share_key", staticmethod(forgetful))
     engine = Engine(view, Budget(10_000, 10_000, 1 << 20))

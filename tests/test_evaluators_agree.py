@@ -166,3 +166,35 @@ def test_a_wrong_number_comparison_in_the_generator_is_caught(
     monkeypatch.setattr(Op, "python", property(lambda op: ">" if op is Op.GTE else real(op)))
     with pytest.raises(AssertionError):
         test_every_operator_on_every_kind_agrees_with_the_reference()
+
+
+def _class_tuple(vc: ValueClasses, s: Situation) -> tuple[Any, ...]:
+    """The value classes of `s`, computed without the generated key."""
+    o, f, sub = s.observer, s.force, s.subject
+    return (
+        vc.rank_class[(s.actor.rank, o.rank)],
+        o.realistic_opportunity,
+        o.prior_intervention,
+        f.type,
+        f.still_needed,
+        vc.duration_class(f.duration_s),
+        sub.resistance,
+        sub.restrained,
+        sub.medical_distress,
+        vc.misconduct_class(s.misconduct),
+    )
+
+
+@pytest.mark.parametrize("rid", ["federal-baseline", "houston-pd", "washington"])
+def test_the_generated_dense_key_tells_apart_exactly_the_value_classes(rid: str) -> None:
+    program = load_ruleset(rid).program
+    vc = ValueClasses.of(program)
+    dense = vc.dense_key()
+    by_key: dict[int, tuple[Any, ...]] = {}
+    by_class: dict[tuple[Any, ...], int] = {}
+    for s in _situations(program, 3000, seed=9):
+        k, c = dense.key(s), _class_tuple(vc, s)
+        assert 0 <= k < dense.size
+        assert by_key.setdefault(k, c) == c, "one key for two classes"
+        assert by_class.setdefault(c, k) == k, "two keys for one class"
+    assert len(by_key) > 100

@@ -26,7 +26,15 @@ from intervene_rules.vocabulary import (
 if TYPE_CHECKING:
     from intervene_rules.situation import Situation
 
-ClassKey = tuple[Any, ...]
+
+@dataclass(frozen=True)
+class DenseKey:
+    """Class keys as integers in `range(size)`: equal keys, equal decisions up to the ranks."""
+
+    size: int
+    key: Callable[[Situation], int]
+    source: str
+
 
 _BY_CLASSING = {c: [f.name for f in SITUATION_FIELDS if f.classing is c] for c in Classing}
 # One number and one set field today: their classes are kept as `thresholds` and
@@ -99,34 +107,64 @@ class ValueClasses:
             rank_class[(actor, observer)] = seen[sig]
         return cls(tuple(sorted(thresholds)), bits, block_list, tuple(reps), rank_class)
 
-    def key_function(self) -> Callable[[Situation], ClassKey]:
-        """A fast function from a situation to its class key: equal keys, equal decisions.
+    def dense_key(self) -> DenseKey:
+        """A fast function from a situation to its class key, one integer below `size`.
 
-        Generated from the field table, one element per field (the two ranks as one rank
-        class), so a field added to the contract is in the key without another edit here.
+        Generated from the field table: each field is one digit of a mixed-radix number
+        (the two ranks one digit, their rank class), so a field added to the contract is in
+        the key without an edit here. The set field is the lowest digit, so its blocks can
+        be OR-ed in as bits.
         """
-        consts: dict[str, Any] = {
-            "_rank": self.rank_class,
-            "_number": self.duration_class,
-            "_set": self.misconduct_class,
-        }
-        parts: list[str] = []
-        ranks = RANK_FIELDS
-        for spec in SITUATION_FIELDS:
-            get = "s." + spec.name
-            if spec.classing is Classing.VALUE:
-                parts.append(get)
+        fields = [f for f in SITUATION_FIELDS if f.name != RANK_FIELDS[1]]
+        fields.sort(key=lambda f: f.classing is Classing.BLOCKS)
+        radix = []
+        for spec in fields:
+            if spec.classing is Classing.RANK:
+                radix.append(len(self.rank_pairs))
             elif spec.classing is Classing.THRESHOLD:
-                parts.append(f"_number({get})")
+                radix.append(2 * len(self.thresholds) + 2)
             elif spec.classing is Classing.BLOCKS:
-                parts.append(f"_set({get})")
-            elif spec.name == ranks[0]:
-                parts.append("_rank[(" + ", ".join("s." + r for r in ranks) + ")]")
-        source = "def key(s):\n    return (" + ", ".join(parts) + ",)\n"
+                radix.append(1 << len(self.misconduct_blocks))
+            else:
+                radix.append(len(spec.domain))
+        weights = [1] * len(radix)
+        for i in range(len(radix) - 2, -1, -1):
+            weights[i] = weights[i + 1] * radix[i + 1]
+        consts: dict[str, Any] = {"_bisect": bisect.bisect_left, "_t": self.thresholds}
+        terms: list[str] = []
+        tail: list[str] = []
+        n = len(Rank)
+        for i, (spec, w) in enumerate(zip(fields, weights, strict=True)):
+            get = "s." + spec.name
+            if spec.classing is Classing.RANK:
+                table = [0] * (n * n)
+                for (actor, observer), c in self.rank_class.items():
+                    table[actor.position * n + observer.position] = c * w
+                consts[f"_d{i}"] = table
+                a, o = ("s." + r for r in RANK_FIELDS)
+                terms.append(f"_d{i}[{a}._idx * {n} + {o}._idx]")
+            elif spec.classing is Classing.VALUE:
+                consts[f"_d{i}"] = {v: j * w for j, v in enumerate(spec.domain)}
+                terms.append(f"_d{i}[{get}]")
+            elif spec.classing is Classing.THRESHOLD:
+                # 0 unknown; 2j+1 the interval below threshold j; 2j+2 exactly threshold j
+                tail += [
+                    f"    x = {get}",
+                    "    if x is not None:",
+                    "        j = _bisect(_t, x)",
+                    f"        k += (2 * j + 2 if j < {len(self.thresholds)} and _t[j] == x "
+                    f"else 2 * j + 1) * {w}",
+                ]
+            else:
+                assert w == 1, "the set field must be the lowest digit"
+                consts["_bits"] = self.misconduct_bits
+                tail += [f"    for m in {get}:", "        k |= _bits[m]"]
+        source = "\n".join(
+            ["def key(s):", "    k = " + " + ".join(terms), *tail, "    return k", ""]
+        )
         namespace = dict(consts)
         exec(compile(source, "<intervene_rules:class-key>", "exec"), namespace)
-        fn: Callable[[Situation], ClassKey] = namespace["key"]
-        return fn
+        return DenseKey(weights[0] * radix[0], namespace["key"], source)
 
     # --- keys ---------------------------------------------------------------------------
 
@@ -160,31 +198,3 @@ class ValueClasses:
             reps.append(x)
             reps.append((x + t[i + 1]) / 2 if i + 1 < len(t) else x + 1.0)
         return reps
-
-
-# --- rank classes by pair (for engine.table's cache key; added by the perf branch) ----------
-
-
-def rank_class_index(*programs: Program) -> tuple[int, ...]:
-    """The rank class of every pair, as indices into `ValueClasses.of(*programs).rank_pairs`.
-
-    Pair (actor, observer) is at `actor.position * 8 + observer.position`; classes are told
-    apart exactly as `ValueClasses.of` tells them (same signature, same order).
-    """
-    from intervene_rules.engine.native import compile_cond
-
-    conds = [r.when for p in programs for r in p.rules]
-    conds += [e.when for p in programs for e in p.exceptions]
-    rank_tests = [
-        compile_cond(t)
-        for cond in conds
-        for t in tests_of(cond)
-        if t.field in ("actor.rank", "observer.rank")
-    ]
-    seen: dict[tuple[Any, ...], int] = {}
-    index = [0] * 64
-    for actor, observer in itertools.product(Rank, Rank):
-        row = {"actor.rank": actor, "observer.rank": observer}
-        sig = (relation(observer, actor), *(p(row) for p in rank_tests))
-        index[actor.position * 8 + observer.position] = seen.setdefault(sig, len(seen))
-    return tuple(index)

@@ -4,8 +4,10 @@ The action is the most demanding one concluded; duties, methods, facts and citat
 unions in canonical order; every step of the trace keeps its rule, layer, origin and basis.
 Evaluators only say which rules fired, so every backend yields the same decision.
 
-A decision reads the situation only through the rules fired and a few derived values (see
-`Merger.share_key`); the rest comes from the period view (`PeriodView`) and the date. So a
+A decision reads the situation only through the rules fired, the ranks and one `Reads`
+record taken from the row by `reads()`: nothing else here sees the row, so the key that
+shares decisions (`share_key`: the rules fired and the `Reads`) cannot miss a read. The rest
+comes from the period view (`PeriodView`) and the date. So a
 `Merger` builds each part once per view (a rule's trace step, a cited source, a report) and
 decisions share them by identity; a `Shared` decision holds all but the ranks and the date,
 and stamps those on cheaply.
@@ -15,16 +17,80 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NamedTuple
 
 from intervene_rules.decision import Citation, Decision, JsonMemo, ReportDue, TraceStep
 from intervene_rules.durations import iso_seconds
-from intervene_rules.engine.row import Row, derivations
-from intervene_rules.ruleset.ir import Rule
+from intervene_rules.engine.row import Row
+from intervene_rules.ruleset.ir import Program, Rule
 from intervene_rules.ruleset.periods import PeriodView
-from intervene_rules.vocabulary import Action, Duty, Method, Rank
+from intervene_rules.vocabulary import (
+    Action,
+    Duty,
+    ForceType,
+    Method,
+    Rank,
+    Relation,
+    Resistance,
+    Stage,
+)
 
 ShareKey = tuple[Any, ...]
+
+
+class Reads(NamedTuple):
+    """All a decision reads of a situation's row besides the rules fired and the ranks."""
+
+    exceeds_grid: tuple[ForceType, Resistance] | None
+    """The force type and resistance when the force grid is exceeded (the trace names them)."""
+    derived_opportunity: bool | None
+    """The derived opportunity when the situation left it unstated, else None."""
+    has_opportunity: bool
+    relation: Relation
+
+
+def reads(row: Row) -> Reads:
+    """The one place the merge reads a row."""
+    stated = row["observer.realistic_opportunity"]
+    return Reads(
+        (row["force.type"], row["subject.resistance"]) if row["force.exceeds_grid"] else None,
+        row["observer.has_opportunity"] if stated is None else None,
+        row["observer.has_opportunity"],
+        row["observer.relation"],
+    )
+
+
+def derivations(program: Program, seen: Reads) -> tuple[TraceStep, ...]:
+    """Trace steps for the built-in facts that were not simply stated in the situation."""
+    steps: list[TraceStep] = []
+    if seen.exceeds_grid is not None:
+        force, resistance = seen.exceeds_grid
+        steps.append(
+            TraceStep(
+                op="derive",
+                rule="force.exceeds_grid",
+                stage=Stage.SEE_THE_PROBLEM,
+                because=f"{force.value} is not allowed against {resistance.value} by the "
+                f"force grid. {program.grid_because}",
+                basis=program.grid_basis,
+                concludes=("force.exceeds_grid=true",),
+            )
+        )
+    if seen.derived_opportunity is not None:
+        value = str(seen.derived_opportunity).lower()
+        steps.append(
+            TraceStep(
+                op="derive",
+                rule="observer.has_opportunity",
+                stage=Stage.SEE_THE_PROBLEM,
+                because=f"Opportunity was not stated; derived as {value}. "
+                f"{program.opportunity.because}",
+                basis=program.opportunity.basis,
+                concludes=(f"observer.has_opportunity={value}",),
+                origin=str(program.opportunity.origin),
+            )
+        )
+    return tuple(steps)
 
 
 def build_decision(
@@ -58,21 +124,13 @@ class Merger:
         return new
 
     @staticmethod
-    def share_key(row: Row, fired: tuple[Rule, ...]) -> ShareKey:
-        """What of `row` and `fired` a decision depends on, besides the ranks.
+    def share_key(seen: Reads, fired: tuple[Rule, ...]) -> ShareKey:
+        """What a decision depends on besides the ranks: the rules fired and the `Reads`.
 
-        Kept next to `build` on purpose: a new read of the row in `build` (or in
-        `derivations`) belongs here too, or two situations would share a wrong decision.
-        `tests/test_engine_table.py` checks sharing against building over every point of
-        every bundled ruleset's space.
+        Derived, not listed: `fields` sees the row only through `Reads`, so a new read
+        means a new `Reads` field, which is in this key by construction.
         """
-        return (
-            tuple([r.id for r in fired]),
-            row["force.exceeds_grid"] and (row["force.type"], row["subject.resistance"]),
-            row["observer.realistic_opportunity"] is None,
-            row["observer.has_opportunity"],
-            row["observer.relation"],
-        )
+        return (tuple([r.id for r in fired]), seen)
 
     def _step(self, r: Rule) -> TraceStep:
         step = self._steps.get(r.id)
@@ -89,14 +147,11 @@ class Merger:
             )
         return step
 
-    def _derivations(self, row: Row) -> tuple[TraceStep, ...]:
-        k = (
-            row["force.exceeds_grid"] and (row["force.type"], row["subject.resistance"]),
-            row["observer.realistic_opportunity"] is None and (row["observer.has_opportunity"],),
-        )
+    def _derivations(self, seen: Reads) -> tuple[TraceStep, ...]:
+        k = (seen.exceeds_grid, seen.derived_opportunity)
         steps = self._derived.get(k)
         if steps is None:
-            steps = self._derived[k] = tuple(derivations(self.program, row))
+            steps = self._derived[k] = derivations(self.program, seen)
         return steps
 
     def _citation(self, sid: str, section: str | None) -> Citation:
@@ -131,10 +186,16 @@ class Merger:
             part = self._parts[ids] = _Fired(self, fired)
         return part
 
-    def fields(self, row: Row, fired: tuple[Rule, ...], as_of: dt.date | None) -> dict[str, Any]:
-        """Every field of the decision for `row` given the rules that fired for it."""
+    def fields(
+        self,
+        seen: Reads,
+        ranks: tuple[Rank, Rank],
+        fired: tuple[Rule, ...],
+        as_of: dt.date | None,
+    ) -> dict[str, Any]:
+        """Every field of the decision for `ranks` (actor, observer) given what it reads."""
         part = self._fired(fired)
-        derived = self._derivations(row)
+        derived = self._derivations(seen)
         basis = part.basis
         if derived:
             keys: dict[tuple[str, str | None], None] = dict.fromkeys(
@@ -150,11 +211,11 @@ class Merger:
             "trace": derived + part.steps if derived else part.steps,
             "ruleset": self.ref,
             "facts": part.facts,
-            "actor_rank": row["actor.rank"],
-            "observer_rank": row["observer.rank"],
-            "relation": row["observer.relation"],
-            "realistic_opportunity": row["observer.has_opportunity"],
-            "supervisor_above": row["actor.rank"] if part.supervisor else None,
+            "actor_rank": ranks[0],
+            "observer_rank": ranks[1],
+            "relation": seen.relation,
+            "realistic_opportunity": seen.has_opportunity,
+            "supervisor_above": ranks[0] if part.supervisor else None,
             "notices": part.notices,
             "reports": part.reports,
             "as_of": as_of,
@@ -162,7 +223,8 @@ class Merger:
 
     def build(self, row: Row, fired: tuple[Rule, ...], as_of: dt.date | None) -> Decision:
         """The decision for `row` given the rules that fired for it, validated."""
-        return Decision(**self.fields(row, fired, as_of))
+        ranks = (row["actor.rank"], row["observer.rank"])
+        return Decision(**self.fields(reads(row), ranks, fired, as_of))
 
 
 class _Fired:

@@ -12,11 +12,10 @@ from collections.abc import Iterable
 from operator import attrgetter
 from typing import Any
 
-from intervene_rules.decision import TraceStep
 from intervene_rules.fields import FACT_PREFIX, SITUATION_FIELDS
 from intervene_rules.ruleset.ir import Program, Rule
 from intervene_rules.situation import Situation
-from intervene_rules.vocabulary import Action, Stage, relation
+from intervene_rules.vocabulary import Action, relation
 
 Row = dict[str, Any]
 
@@ -64,35 +63,3 @@ def with_conclusions(row: Row, fired: Iterable[Rule]) -> Row:
             action = rule.action
     out["action"] = action
     return out
-
-
-def derivations(program: Program, row: Row) -> list[TraceStep]:
-    """Trace steps for the built-in facts that were not simply stated in the situation."""
-    steps: list[TraceStep] = []
-    if row["force.exceeds_grid"]:
-        steps.append(
-            TraceStep(
-                op="derive",
-                rule="force.exceeds_grid",
-                stage=Stage.SEE_THE_PROBLEM,
-                because=f"{row['force.type'].value} is not allowed against "
-                f"{row['subject.resistance'].value} by the force grid. {program.grid_because}",
-                basis=program.grid_basis,
-                concludes=("force.exceeds_grid=true",),
-            )
-        )
-    if row["observer.realistic_opportunity"] is None:
-        value = row["observer.has_opportunity"]
-        steps.append(
-            TraceStep(
-                op="derive",
-                rule="observer.has_opportunity",
-                stage=Stage.SEE_THE_PROBLEM,
-                because=f"Opportunity was not stated; derived as {str(value).lower()}. "
-                f"{program.opportunity.because}",
-                basis=program.opportunity.basis,
-                concludes=(f"observer.has_opportunity={str(value).lower()}",),
-                origin=str(program.opportunity.origin),
-            )
-        )
-    return steps
