@@ -14,7 +14,8 @@ import pytest
 
 from intervene_rules import load_ruleset
 from intervene_rules.analysis.invariants import check_invariants, simplicity
-from intervene_rules.analysis.space import decide_all, report
+from intervene_rules.analysis.space import Space
+from intervene_rules.analysis.sweep import Walk
 from intervene_rules.ruleset.load import bundled_ids
 
 BUNDLED = bundled_ids()
@@ -48,11 +49,13 @@ def test_invariants_hold_in_every_period(rid: str) -> None:
 
 @pytest.mark.parametrize("rid", CORE)
 def test_enumeration_covers_every_class_point(rid: str) -> None:
-    rs = load_ruleset(rid)
-    rep = report(rs)
-    seen = sum(1 for _ in decide_all(rs))
-    assert seen == rep.size
-    assert "situations" in rep.describe()
+    rs = load_ruleset(rid).at(dt.date.today())
+    space = Space(rs.program)
+    walk = Walk([rs])
+    seen = [walk.point(b, j) for b in walk.blocks() for j in range(walk.block_size)]
+    assert len(seen) == len(set(seen)) == space.size
+    assert {space.linear(p) for p in seen} == set(range(space.size))
+    assert "situations" in space.describe()
 
 
 BASE = """
