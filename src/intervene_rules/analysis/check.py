@@ -24,6 +24,7 @@ from intervene_rules.analysis.regions import PointSet, cover
 from intervene_rules.analysis.space import Point
 from intervene_rules.analysis.sweep import (
     DEFAULT_MAX_POINTS,
+    DEFAULT_MAX_SECONDS,
     Block,
     Outcome,
     Walk,
@@ -94,13 +95,14 @@ def _masked(fired: tuple[Rule, ...], extra_basis: set[str]) -> set[str]:
     conclusions and cites each of its sources.
     """
     out: set[str] = set()
+    concludes = {r.id: [c for c in r.concludes if not c.startswith("action=")] for r in fired}
     for r in fired:
         others = [o for o in fired if o is not r]
         top = max((o.action for o in others if o.action is not None), default=None)
         if r.action is not None and (top is None or top < r.action):
             continue
-        given = {c for o in others for c in o.concludes if not c.startswith("action=")}
-        if any(c not in given for c in r.concludes if not c.startswith("action=")):
+        given = {c for o in others for c in concludes[o.id]}
+        if any(c not in given for c in concludes[r.id]):
             continue
         cited = extra_basis | {sid for o in others for sid in o.basis}
         if all(sid in cited for sid in r.basis):
@@ -259,21 +261,23 @@ def analyze(
     *,
     progress: Callable[[int, int], None] | None = None,
     max_points: int | None = DEFAULT_MAX_POINTS,
+    max_seconds: float | None = DEFAULT_MAX_SECONDS,
     thorough: bool = False,
 ) -> AnalysisReport:
     """Every finding for `ruleset`, decided exactly over its whole reduced input space.
 
-    One walk of the space feeds every check. `max_points` bounds the space (None: no
-    bound); `thorough` makes invariant 1 ask the decision table and durable_rules on every
-    point rather than a sample.
+    One walk of the space feeds every check. `max_points` and `max_seconds` (the time
+    expected, from the size and the rules) bound the work; None lifts a bound. `thorough`
+    makes invariant 1 ask the decision table and durable_rules on every point rather than
+    on a sample.
 
     Raises:
-        AnalysisBudgetError: the reduced space has more than `max_points` situations (raised
-            before any work, with the size and the time it would take).
+        AnalysisBudgetError: the work is over the budget (raised before any work, with the
+            size, the time it would take and how to raise the budget).
 
     """
     start = time.perf_counter()
-    walk = Walk([ruleset], max_points=max_points)
+    walk = Walk([ruleset], max_points=max_points, max_seconds=max_seconds)
     observed = FindingsObserver(walk)
     invariants = InvariantChecker(walk, thorough=thorough)
     walk.run([observed, invariants], progress)
@@ -326,6 +330,7 @@ def check_target(
     target: str | Path,
     as_of: AsOf = None,
     max_points: int | None = DEFAULT_MAX_POINTS,
+    max_seconds: float | None = DEFAULT_MAX_SECONDS,
     thorough: bool = False,
 ) -> CheckResult:
     """Load one ruleset and analyse it on `as_of` (default today; "all": every period)."""
@@ -344,7 +349,12 @@ def check_target(
     try:
         for day in days:
             result.reports.append(
-                analyze(ruleset.at(day), max_points=max_points, thorough=thorough)
+                analyze(
+                    ruleset.at(day),
+                    max_points=max_points,
+                    max_seconds=max_seconds,
+                    thorough=thorough,
+                )
             )
     except AnalysisBudgetError as exc:
         result.reports.clear()
@@ -366,6 +376,7 @@ def analyze_many(
     as_of: AsOf = None,
     jobs: int | None = None,
     max_points: int | None = DEFAULT_MAX_POINTS,
+    max_seconds: float | None = DEFAULT_MAX_SECONDS,
     thorough: bool = False,
     done: Callable[[CheckResult], None] | None = None,
 ) -> list[CheckResult]:
@@ -379,12 +390,12 @@ def analyze_many(
     if jobs <= 1:
         results = []
         for t in targets:
-            results.append(check_target(t, as_of, max_points, thorough))
+            results.append(check_target(t, as_of, max_points, max_seconds, thorough))
             if done is not None:
                 done(results[-1])
         return results
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(check_target, t, as_of, max_points, thorough) for t in targets]
+        futures = [pool.submit(check_target, t, as_of, max_points, max_seconds, thorough) for t in targets]
         out = []
         for f in futures:
             out.append(f.result())

@@ -37,6 +37,7 @@ from intervene_rules.analysis.space import (
 )
 from intervene_rules.analysis.sweep import (
     DEFAULT_MAX_POINTS,
+    DEFAULT_MAX_SECONDS,
     INTERVENE,
     Block,
     Outcome,
@@ -52,9 +53,9 @@ from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.situation import Situation
 from intervene_rules.vocabulary import Action, ForceType, PriorIntervention
 
-TABLE_SAMPLE = 512
+TABLE_SAMPLE = 256
 """Points of the space (about) on which invariant 1 asks the decision table too."""
-DURABLE_SAMPLE = 96
+DURABLE_SAMPLE = 64
 """Points (about) on which invariant 1 asks durable_rules, where it imports."""
 
 INVARIANTS: dict[int, str] = {
@@ -508,6 +509,7 @@ def check_invariants(
     *,
     progress: Callable[[int, int], None] | None = None,
     max_points: int | None = DEFAULT_MAX_POINTS,
+    max_seconds: float | None = DEFAULT_MAX_SECONDS,
     thorough: bool = False,
 ) -> list[Violation]:
     """Check all eight invariants over the whole reduced space; [] means they all hold.
@@ -519,7 +521,7 @@ def check_invariants(
         AnalysisBudgetError: the space is larger than `max_points`.
 
     """
-    walk = Walk([ruleset], max_points=max_points)
+    walk = Walk([ruleset], max_points=max_points, max_seconds=max_seconds)
     checker = InvariantChecker(walk, thorough=thorough)
     walk.run([checker], progress)
     return checker.violations(walk.space)

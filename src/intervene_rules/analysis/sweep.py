@@ -67,44 +67,68 @@ union of one fragment per factor (checked when the tables are built, and on a sa
 points against `make_row` by invariant 1)."""
 
 DEFAULT_MAX_POINTS = 5_000_000
-POINTS_PER_SECOND = 150_000
-"""Measured on the 2-core CI machines (one core, washington: ~300,000 points in ~2 s);
-used only to say up front how long a walk will take."""
+"""Bounds memory: findings mark points in byte masks of the space's size."""
+DEFAULT_MAX_SECONDS = 30.0
+"""Bounds time: a walk expected to take longer is refused (a pre-commit hook must not hang)."""
+SECONDS_PER_POINT_AND_RULE = 2e-7
+"""Measured on the 2-core CI machines: a point costs about this per rule (firing and
+merging scale with the rules; washington, 300,000 points x 17 rules: about 1 s)."""
 
 ACTIONS = tuple(Action)
 INTERVENE = ACTIONS.index(Action.INTERVENE)
 
 
-def expected_seconds(points: int, rulesets: int = 1) -> float:
-    """About how long deciding `points` points of `rulesets` rulesets takes on one core."""
-    return points * rulesets / POINTS_PER_SECOND
+def expected_seconds(space: Space, rulesets: Sequence[Ruleset]) -> float:
+    """About how long one walk of `space` for `rulesets` takes on one core."""
+    rules = sum(len(rs.program.rules) + 1 for rs in rulesets)
+    return space.size * rules * SECONDS_PER_POINT_AND_RULE
 
 
-def check_budget(space: Space, rulesets: Sequence[Ruleset], max_points: int | None) -> None:
-    """Refuse a space larger than `max_points` (None: no limit) before walking it.
+def check_budget(
+    space: Space,
+    rulesets: Sequence[Ruleset],
+    max_points: int | None,
+    max_seconds: float | None = DEFAULT_MAX_SECONDS,
+) -> None:
+    """Refuse, before walking, a space over `max_points` or expected over `max_seconds`.
+
+    None lifts either limit.
 
     Raises:
         AnalysisBudgetError: with the size, how it comes about, the time expected and how
             to raise the budget.
 
     """
-    if max_points is None or space.size <= max_points:
+    seconds = expected_seconds(space, rulesets)
+    over_points = max_points is not None and space.size > max_points
+    over_time = max_seconds is not None and seconds > max_seconds
+    if not (over_points or over_time):
         return
     top = rulesets[-1]
     loc = SourceLocation(top.files[-1] if top.files else top.id, 1, 1)
-    seconds = expected_seconds(space.size, len(rulesets))
+    limit = (
+        f"the budget of {max_points:,} situations"
+        if over_points
+        else f"the budget of {max_seconds:,.0f} s"
+    )
     raise AnalysisBudgetError(
         Issue(
             "analysis_too_large",
             f"the reduced input space of {top.id!r} has {space.size:,} situations "
-            f"({space.product()}), about {seconds:,.0f} s to analyse; over the budget of "
-            f"{max_points:,}",
+            f"({space.product()}); with {sum(len(rs.program.rules) for rs in rulesets)} "
+            f"rule(s) that is about {seconds:,.0f} s of analysis, over {limit}",
             loc,
-            help="raise the budget (`max_points=` in Python, `--max-points N` on the command "
-            "line), or use fewer distinct force.duration_s thresholds and misconduct groups: "
-            "each one multiplies the space",
+            help="raise the budget (`max_points=` / `max_seconds=` in Python, None for no "
+            "limit; `--max-points N` / `--max-seconds S` on the command line), or use fewer "
+            "distinct force.duration_s thresholds and misconduct groups: each one multiplies "
+            "the space",
             severity="error",
-            ctx={"situations": space.size, "max_points": max_points, "seconds": seconds},
+            ctx={
+                "situations": space.size,
+                "seconds": round(seconds, 1),
+                "max_points": max_points,
+                "max_seconds": max_seconds,
+            },
         )
     )
 
@@ -342,9 +366,10 @@ class Walk:
         space: Space | None = None,
         *,
         max_points: int | None = DEFAULT_MAX_POINTS,
+        max_seconds: float | None = DEFAULT_MAX_SECONDS,
     ) -> None:
         self.space = space or Space(*(rs.program for rs in rulesets))
-        check_budget(self.space, rulesets, max_points)
+        check_budget(self.space, rulesets, max_points, max_seconds)
         self.sides = [Side(rs, self.space) for rs in rulesets]
         sp = self.space
         nr, nt, ns = (sp.shape[d] for d in INNER)
