@@ -26,14 +26,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 from intervene_rules import list_rulesets, load_ruleset
 from intervene_rules.analysis.check import analyze_many, default_jobs
 from intervene_rules.analysis.diff import diff
 from intervene_rules.analysis.space import Space
 
+ROOT = Path(__file__).resolve().parents[1]
 BEFORE = "808fe0e"
 SPEEDUP_TARGET = 5.0
 ALL_TARGET_S = 60.0

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 
 from intervene_rules import Decision, Ruleset, Situation, evaluate, load_ruleset
-from intervene_rules.analysis import sweep
 from intervene_rules.analysis.check import analyze, analyze_many
 from intervene_rules.analysis.invariants import Violation, check_invariants, simplicity
 from intervene_rules.analysis.space import Space
 from intervene_rules.analysis.sweep import Walk
+from intervene_rules.engine.merge import build_decision
 from intervene_rules.engine.table import DecisionTable
 from intervene_rules.errors import AnalysisBudgetError
 from intervene_rules.ruleset.load import bundled_ids
@@ -244,14 +244,14 @@ def test_invariant_1_a_situation_without_a_decision_is_caught(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Totality: the merge fails on one class (medical distress)."""
-    real = sweep.build_decision
+    real = build_decision
 
     def fails(ruleset: Ruleset, row: dict[str, Any], fired: Any) -> Decision:
         if row["subject.medical_distress"]:
             raise ValueError("planted")
         return real(ruleset, row, fired)
 
-    monkeypatch.setattr(sweep, "build_decision", fails)
+    monkeypatch.setattr("intervene_rules.analysis.sweep.build_decision", fails)
     v = _violated(tmp_path)[1]
     assert v.situation.subject.medical_distress is True
     assert "no decision: ValueError: planted" in v.message
@@ -288,8 +288,10 @@ def test_invariant_2_rank_changing_the_action_has_a_counterexample(tmp_path: Pat
 """,
     )[2]
     assert v.other is not None and v.situation.misconduct
-    assert {v.situation.observer.rank > v.situation.actor.rank,
-            v.other.observer.rank > v.other.actor.rank} == {True, False}
+    assert {
+        v.situation.observer.rank > v.situation.actor.rank,
+        v.other.observer.rank > v.other.actor.rank,
+    } == {True, False}
 
 
 def test_invariant_3_milder_force_demanding_more_has_a_counterexample(tmp_path: Path) -> None:
@@ -348,8 +350,7 @@ def test_invariant_7_a_conclusion_without_a_source_is_caught(tmp_path: Path) -> 
     assert v.situation.subject.medical_distress is True
     assert "aid fired without a basis" in v.message or "without any source" in v.message
     ghost = tuple(
-        dataclasses.replace(r, basis=("ghost",)) if r.id == "aid" else r
-        for r in rs.program.rules
+        dataclasses.replace(r, basis=("ghost",)) if r.id == "aid" else r for r in rs.program.rules
     )
     bad = dataclasses.replace(rs, program=dataclasses.replace(rs.program, rules=ghost))
     # a citation that does not resolve leaves the merge without a source to cite: no
@@ -420,11 +421,13 @@ def _reference(rs: Ruleset) -> tuple[dict[int, tuple[int, tuple[Any, ...]]], int
         return tuple(v for k, v in parts.items() if k not in drop)
 
     groups: dict[str, dict[tuple[Any, ...], list[tuple[Situation, Decision]]]] = {
-        "ranks": {}, "type": {}, "res": {}
+        "ranks": {},
+        "type": {},
+        "res": {},
     }
     for s, d in pairs:
-        for g, members in groups.items():
-            members.setdefault(key(s, g), []).append((s, d))
+        for g, grouped in groups.items():
+            grouped.setdefault(key(s, g), []).append((s, d))
         if (
             s.force.type not in (ForceType.NONE, ForceType.VERBAL)
             and not s.force.still_needed
@@ -434,12 +437,14 @@ def _reference(rs: Ruleset) -> tuple[dict[int, tuple[int, tuple[Any, ...]]], int
             add(5, s)
         if s.subject.medical_distress and Duty.RENDER_AID not in d.duties:
             add(6, s)
-        if d.relation is Relation.JUNIOR and d.action >= Action.INTERVENE and (
-            Duty.REQUEST_SUPERVISOR not in d.duties
+        if (
+            d.relation is Relation.JUNIOR
+            and d.action >= Action.INTERVENE
+            and (Duty.REQUEST_SUPERVISOR not in d.duties)
         ):
             add(8, s)
     for members in groups["ranks"].values():
-        fs, fd = members[0]
+        _, fd = members[0]
         for s, d in members:
             if (fd.action, set(fd.duties) - {Duty.REQUEST_SUPERVISOR}) != (
                 d.action,
@@ -531,8 +536,11 @@ def test_thresholds_within_the_budget_are_analysed(tmp_path: Path) -> None:
 
 def test_analyze_many_runs_rulesets_in_parallel_in_order(tmp_path: Path) -> None:
     results = analyze_many(["model-policy", tmp_path / "missing.yaml", "federal-baseline"], jobs=2)
-    assert [r.target for r in results] == ["model-policy", str(tmp_path / "missing.yaml"),
-                                           "federal-baseline"]
+    assert [r.target for r in results] == [
+        "model-policy",
+        str(tmp_path / "missing.yaml"),
+        "federal-baseline",
+    ]
     assert results[1].issues[0].code == "ruleset_not_found" and not results[1].reports
     alone = analyze(load_ruleset("federal-baseline").at(dt.date.today()))
     (report,) = results[2].reports

@@ -34,7 +34,7 @@ from intervene_rules.errors import AnalysisBudgetError, Issue, RulesetError
 from intervene_rules.location import SourceLocation
 from intervene_rules.ruleset.ir import Rule
 from intervene_rules.ruleset.ruleset import Ruleset
-from intervene_rules.vocabulary import Action, Verification
+from intervene_rules.vocabulary import Verification
 
 MAX_REGIONS_SHOWN = 12
 
@@ -380,11 +380,11 @@ def analyze_many(
     thorough: bool = False,
     done: Callable[[CheckResult], None] | None = None,
 ) -> list[CheckResult]:
-    """Check several rulesets (ids or paths), `jobs` processes at a time (default: a
-    process per core), and return one result per target, in the order given.
+    """Check several rulesets (ids or paths) in parallel: one result per target, in order.
 
-    Each worker loads its own ruleset (compiled rulesets hold generated code and do not
-    cross processes); `done` is called in this process as each target finishes.
+    `jobs` processes run at a time (default: one per core). Each worker loads its own
+    ruleset (compiled rulesets hold generated code and do not cross processes); `done` is
+    called in this process as each target finishes.
     """
     jobs = min(jobs or default_jobs(), len(targets))
     if jobs <= 1:
@@ -395,7 +395,9 @@ def analyze_many(
                 done(results[-1])
         return results
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(check_target, t, as_of, max_points, max_seconds, thorough) for t in targets]
+        futures = [
+            pool.submit(check_target, t, as_of, max_points, max_seconds, thorough) for t in targets
+        ]
         out = []
         for f in futures:
             out.append(f.result())

@@ -16,6 +16,7 @@ must fire the same rules as the native evaluator (on a smaller sample; every poi
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -237,7 +238,9 @@ def _ranks_differ(fo: Outcome, o: Outcome) -> str:
 def _worse(this: Any, at_this: Outcome, what: str, that: Any, at_that: Outcome) -> str:
     d2, d1 = at_this.decision, at_that.decision
     assert d2 is not None and d1 is not None
-    return f"{this.value} gives {d2.action.value} but the {what} {that.value} gives {d1.action.value}"
+    return (
+        f"{this.value} gives {d2.action.value} but the {what} {that.value} gives {d1.action.value}"
+    )
 
 
 def _text(text: str) -> str:
@@ -264,9 +267,7 @@ class InvariantChecker:
         self.resistances = d[RESISTANCE].values
         sev = [t.severity for t in self.types]
         self.sev = sev
-        self.levels = [
-            [t for t in range(len(sev)) if sev[t] == lvl] for lvl in sorted(set(sev))
-        ]
+        self.levels = [[t for t in range(len(sev)) if sev[t] == lvl] for lvl in sorted(set(sev))]
         self.res_pos = [r.position for r in self.resistances]
         self.res_order = sorted(range(len(self.res_pos)), key=lambda s: self.res_pos[s])
         self.nr, self.nt, self.ns = (space.shape[x] for x in (RANKS, FORCE_TYPE, RESISTANCE))
@@ -280,8 +281,13 @@ class InvariantChecker:
         gap = [abs(a.position - o.position) for a, o in d[RANKS].values]
         actor = [a.position for a, _ in d[RANKS].values]
         self.inner_key = [
-            (sev[walk.t_of[j]], self.res_pos[walk.s_of[j]], gap[walk.r_of[j]],
-             actor[walk.r_of[j]], walk.offsets[j])
+            (
+                sev[walk.t_of[j]],
+                self.res_pos[walk.s_of[j]],
+                gap[walk.r_of[j]],
+                actor[walk.r_of[j]],
+                walk.offsets[j],
+            )
             for j in range(walk.block_size)
         ]
 
@@ -357,7 +363,9 @@ class InvariantChecker:
         for o, js in positions(pattern).items():
             d = o.decision
             if o.error is not None:
-                found.setdefault(1, []).extend((j, (_text, (f"no decision: {o.error}",)), None) for j in js)
+                found.setdefault(1, []).extend(
+                    (j, (_text, (f"no decision: {o.error}",)), None) for j in js
+                )
                 continue
             assert d is not None
             if not needed and o.opportunity and o.act < INTERVENE:
@@ -366,7 +374,9 @@ class InvariantChecker:
                 if hits:
                     found.setdefault(5, []).extend(hits)
             if distress and not o.render_aid:
-                found.setdefault(6, []).extend((j, (_text, ("no render_aid duty",)), None) for j in js)
+                found.setdefault(6, []).extend(
+                    (j, (_text, ("no render_aid duty",)), None) for j in js
+                )
             for text in o.uncited:
                 found.setdefault(7, []).extend((j, (_text, (text,)), None) for j in js)
             if o.junior_unsupervised:
@@ -419,13 +429,18 @@ class InvariantChecker:
         for g in range(0, len(outs), ns):
             a = acts[g : g + ns]
             ordered = [a[s] for s in order]
-            if all(x >= y for x, y in zip(ordered, ordered[1:], strict=False)):
+            if all(x >= y for x, y in itertools.pairwise(ordered)):
                 continue
             items = found.setdefault(4, [])
             for s1 in range(ns):
                 for s2 in range(ns):
                     if pos[s2] < pos[s1] and a[s2] < a[s1]:
-                        args = (self.resistances[s2], outs[g + s2], "stronger", self.resistances[s1])
+                        args = (
+                            self.resistances[s2],
+                            outs[g + s2],
+                            "stronger",
+                            self.resistances[s1],
+                        )
                         items.append((g + s2, (_worse, (*args, outs[g + s1])), g + s1))
 
     def _independent(self, walk: Walk, b: Block) -> None:
@@ -440,9 +455,7 @@ class InvariantChecker:
                 if (b.start + j) % step:
                     self._compare(walk, b, j, durable=True, table=False)
 
-    def _compare(
-        self, walk: Walk, b: Block, j: int, *, durable: bool, table: bool = True
-    ) -> None:
+    def _compare(self, walk: Walk, b: Block, j: int, *, durable: bool, table: bool = True) -> None:
         o = b.sides[0].outs[j]
         if o.decision is None:
             return  # reported as "no decision"

@@ -82,7 +82,9 @@ class PointSet:
 
 def _box(spans: list[set[int]], strides: tuple[int, ...]) -> Iterator[int]:
     """Linear indices of every point in a box."""
-    for parts in itertools.product(*([v * st for v in sorted(s)] for s, st in zip(spans, strides))):
+    for parts in itertools.product(
+        *([v * st for v in sorted(s)] for s, st in zip(spans, strides, strict=True))
+    ):
         yield sum(parts)
 
 

@@ -188,7 +188,9 @@ class Outcome:
             if step.op == "fire" and not step.basis:
                 uncited.append(f"rule {step.rule} fired without a basis")
             uncited += [
-                f"cited id {sid!r} does not resolve" for sid in step.basis if sid not in ruleset.sources
+                f"cited id {sid!r} does not resolve"
+                for sid in step.basis
+                if sid not in ruleset.sources
             ]
         out = cls(
             fired,
@@ -236,7 +238,9 @@ class Rows:
             varying = [k for k in self.base if any(r[k] != self.base[k] for r in rows.values())]
             for k in varying:
                 if k in owner:  # pragma: no cover - a new derived field needs a new factor
-                    raise AssertionError(f"row field {k!r} varies with axes {owner[k]} and {factor}")
+                    raise AssertionError(
+                        f"row field {k!r} varies with axes {owner[k]} and {factor}"
+                    )
                 owner[k] = factor
             self.fragments[factor] = {c: {k: r[k] for k in varying} for c, r in rows.items()}
 
@@ -323,8 +327,11 @@ def _getter(keys: tuple[str, ...]) -> Callable[[Row], Any]:
 
 
 class Pattern:
-    """The outcomes of one block, shared by every block whose outer values the rules and
-    the merge cannot tell apart; checks cache what they derive from it in `cache`."""
+    """The outcomes of one block, shared by every block with the same keyed outer values.
+
+    The rules and the merge cannot tell such blocks apart; checks cache what they derive
+    from a pattern in `cache`.
+    """
 
     __slots__ = ("cache", "outs")
 
