@@ -90,3 +90,48 @@ def make_pool(n: int, seed: int = DEFAULT_SEED) -> list[dict[str, Any]]:
             situation["misconduct"] = misconduct
         pool.append(situation)
     return pool
+
+
+def make_uniform(n: int, seed: int = DEFAULT_SEED) -> list[dict[str, Any]]:
+    """`n` situations drawn uniformly from the whole contract: every field stated, any rank
+    pair, any misconduct subset, a duration uniform in [0, 600) s or null."""
+    rng = random.Random(seed)
+    pool: list[dict[str, Any]] = []
+    for _ in range(n):
+        duration = None if rng.random() < 0.2 else rng.uniform(0.0, 600.0)
+        pool.append(
+            {
+                "actor": {"rank": rng.choice(_RANKS)},
+                "observer": {
+                    "rank": rng.choice(_RANKS),
+                    "realistic_opportunity": rng.choice([True, False, None]),
+                    "prior_intervention": rng.choice(_PRIOR),
+                },
+                "force": {
+                    "type": rng.choice(_FORCE),
+                    "still_needed": rng.random() < 0.5,
+                    "duration_s": duration,
+                },
+                "subject": {
+                    "resistance": rng.choice(_RESIST),
+                    "restrained": rng.random() < 0.5,
+                    "medical_distress": rng.random() < 0.5,
+                },
+                "misconduct": [m for m in _MISCONDUCT if rng.random() < 0.15],
+            }
+        )
+    return pool
+
+
+def distinct(pool: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`pool` without repeated input dicts (as JSON), first occurrences kept in order."""
+    import json
+
+    seen: set[str] = set()
+    out = []
+    for d in pool:
+        text = json.dumps(d, sort_keys=True)
+        if text not in seen:
+            seen.add(text)
+            out.append(d)
+    return out

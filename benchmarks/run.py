@@ -31,13 +31,14 @@ from pathlib import Path
 from typing import Any
 
 from intervene_rules import Situation, evaluate, load_ruleset
+from intervene_rules.engine.table import table_for
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 import floor  # noqa: E402
-from pool import DEFAULT_SEED, make_pool  # noqa: E402
+from pool import DEFAULT_SEED, distinct, make_pool, make_uniform  # noqa: E402
 
 # durable_rules' action dispatch warns on 3.12 (utcfromtimestamp); keep the output readable
 warnings.filterwarnings("ignore", category=DeprecationWarning)
@@ -49,6 +50,12 @@ TARGET_DICT_US = 15.0
 TARGET_DURABLE_X_BARE = 2.0
 TARGET_IMPORT_MS = 300.0
 TARGET_LOAD_MS = 50.0
+TARGET_COLD_DICT_X_FLOOR = 20.0
+TARGET_COLD_SITUATION_X_FLOOR = 6.0
+TARGET_VARIED_DATE_X_FIXED = 2.0
+TARGET_CACHE_MIB = 64.0
+TARGET_JSON_X_EVALUATION = 1.0
+COLD_RULESETS = ("federal-baseline", "houston-pd")  # smallest and largest (by rules) bundled
 
 
 @dataclass
@@ -194,7 +201,7 @@ _IMPORT_CODE = (
 )
 # A fresh process from `import` to the first decision: import, the first attribute access
 # of `load_ruleset` (the package imports its YAML loader and compiler lazily), the load
-# itself, the first `rs.table` (decision table, generated native code) and one evaluate()
+# itself, the first engine (`engine_for`: generated native code, decision table) and one evaluate()
 # of a plain dict (a table miss).
 _LOAD_CODE = (
     "import json, sys, time\n"
@@ -206,7 +213,8 @@ _LOAD_CODE = (
     "t2 = pc()\n"
     "rs = load(sys.argv[1])\n"
     "t3 = pc()\n"
-    "rs.table\n"
+    "from intervene_rules.engine.table import engine_for, table_for\n"
+    "table_for(rs)\n"
     "t4 = pc()\n"
     "intervene_rules.evaluate(rs, json.loads(sys.argv[2]))\n"
     "t5 = pc()\n"
@@ -317,7 +325,7 @@ def measure_load(
         for _ in range(max(3, runs // 2)):
             t0 = time.perf_counter_ns()
             rs = load_ruleset(rid)
-            rs.table  # noqa: B018 - builds the decision table (generates the native code)
+            table_for(rs)  # builds the engine (generates the native code)
             warm.append(time.perf_counter_ns() - t0)
         out[rid] = {
             "runs": runs,
@@ -394,11 +402,12 @@ def verify(
             dev = durable_for(view.signature, view.program)
         except ImportError:
             dev = None
+    fed_table = table_for(fed)
     for i, (d, s) in enumerate(zip(dicts, fed_sits, strict=True)):
         want = floor.decide(s)
         got = {
             "native evaluate(Situation)": simple(evaluate(fed, s)),
-            "native table.compute(Situation)": simple(fed.table.compute(s)),
+            "native table.compute(Situation)": simple(fed_table.compute(s)),
             "evaluate(dict) federal-baseline": simple(evaluate(fed, d)),
         }
         if bare is not None:
@@ -425,6 +434,127 @@ def verify(
     n = len(fed_sits)
     mean_firings = {k: v / n for k, v in firings.items()}
     return [*checks.values(), *model_checks.values()], mean_firings
+
+
+# --- cold streams, dates, JSON, memory (issue 9) ------------------------------------------
+
+
+def _pass_us(fn: Callable[[Any], Any], items: Sequence[Any]) -> tuple[float, list[Any]]:
+    """One timed pass, GC off; µs per item and the results."""
+    out: list[Any] = []
+    append = out.append
+    gc.collect()
+    gc.disable()
+    try:
+        t0 = time.perf_counter_ns()
+        for x in items:
+            append(fn(x))
+        ns = time.perf_counter_ns() - t0
+    finally:
+        gc.enable()
+    return ns / len(items) / 1000, out
+
+
+def _evaluate_on(rs: Any, pair: tuple[Any, Any]) -> Any:
+    return evaluate(rs, pair[0], as_of=pair[1])
+
+
+def measure_cold(quick: bool, seed: int) -> dict[str, Any]:
+    """Cold streams: a freshly loaded ruleset (its engine built, no decision made) meets
+    distinct situations, each evaluated once. Per ruleset and generator: dict and Situation
+    input, a fixed date against a new date on every call, and the JSON of the decisions.
+    Every answer is compared with the uncached evaluation (`Engine.compute`)."""
+    import datetime as dt
+
+    from intervene_rules import Decision
+    from intervene_rules.engine.table import engine_for
+
+    n = 300 if quick else 2000
+    repeats = 1 if quick else 5
+    today = dt.date.today()
+    days = [dt.date(2015, 1, 1) + dt.timedelta(days=(i * 4383) // 1000) for i in range(1000)]
+    out: dict[str, Any] = {}
+    for rid in COLD_RULESETS:
+        for gen in ("realistic", "uniform"):
+            series: dict[str, list[float]] = {
+                k: [] for k in ("floor", "dict", "situation", "fixed", "varied", "json")
+            }
+            wrong = compared = 0
+            for rep in range(repeats):
+                make = make_pool if gen == "realistic" else make_uniform
+                dicts = distinct(make(n, seed + 1000 * rep + 17))
+                sits = [Situation.model_validate(d) for d in dicts]
+                series["floor"].append(min(_pass_us(floor.decide, sits)[0] for _ in range(3)))
+                rs = load_ruleset(rid)
+                engine = engine_for(rs.period(today))  # generated code built, nothing decided
+                us, by_dict = _pass_us(partial(evaluate, rs), dicts)
+                series["dict"].append(us)
+                rs = load_ruleset(rid)
+                engine = engine_for(rs.period(today))
+                us, by_sit = _pass_us(partial(evaluate, rs), sits)
+                series["situation"].append(us)
+                for s, a, b in zip(sits, by_dict, by_sit, strict=True):
+                    want = engine.compute(s, today)
+                    compared += 1
+                    wrong += a != want or b != want
+                # JSON of the decisions just made (first serialisation of each)
+                us, texts = _pass_us(Decision.model_dump_json, by_dict)
+                series["json"].append(us)
+                step = 1 if quick else 7
+                for d, text in zip(by_dict[::step], texts[::step], strict=True):
+                    compared += 1
+                    wrong += text != Decision.model_dump_json(d, round_trip=False)
+                # dates: the same (now seen) situations on one date, then a new date each call
+                pairs = list(zip(sits, days * (len(sits) // len(days) + 1), strict=False))
+                fixed = [(x, days[500]) for x in sits]
+                dated = partial(_evaluate_on, rs)
+                _pass_us(dated, fixed)
+                us, _ = _pass_us(dated, fixed)
+                series["fixed"].append(us)
+                # every period's engine has met these situations once (a warm pass on other
+                # dates); then each call asks a date no call asked before
+                _pass_us(dated, pairs)
+                pairs = [(x, day + dt.timedelta(days=1)) for x, day in pairs]
+                us, varied = _pass_us(dated, pairs)
+                series["varied"].append(us)
+                for (s, day), d in list(zip(pairs, varied, strict=True))[:: 1 if quick else 5]:
+                    compared += 1
+                    wrong += d != engine_for(rs.period(day)).compute(s, day)
+            med = {k: statistics.median(v) for k, v in series.items()}
+            out[f"{rid}/{gen}"] = {
+                "situations": len(sits),
+                "repeats": repeats,
+                **{f"{k}_us": v for k, v in med.items()},
+                "dict_x_floor": med["dict"] / med["floor"],
+                "situation_x_floor": med["situation"] / med["floor"],
+                "varied_x_fixed": med["varied"] / med["fixed"],
+                "json_x_dict_evaluation": med["json"] / med["dict"],
+                "compared": compared,
+                "wrong": wrong,
+            }
+    return out
+
+
+def measure_memory(quick: bool) -> dict[str, Any]:
+    """Peak RSS of one ruleset's caches, one subprocess per row (see memory.py)."""
+    rows = (
+        [("houston-pd", "distinct", 20_000, 1), ("houston-pd", "dates", 100, 200)]
+        if quick
+        else [("houston-pd", "distinct", 1_000_000, 1), ("houston-pd", "dates", 1000, 1000)]
+    )
+    out: dict[str, Any] = {}
+    for rid, kind, n, days in rows:
+        proc = subprocess.run(
+            [sys.executable, str(HERE / "memory.py"), rid, kind, str(n), str(days)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=HERE.parent,
+        )
+        res = json.loads(proc.stdout.strip().splitlines()[-1])
+        res["cache_mib"] = res["peak_mib"] - res["rss_before_mib"]
+        out[f"{rid}/{kind}"] = res
+    return out
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -480,8 +610,8 @@ def main(argv: list[str] | None = None) -> int:
         ),
         Row(
             "compute",
-            "2b native  rs.table.compute(Situation) uncached",
-            fed.table.compute,
+            "2b native  table_for(rs).compute(Situation) uncached",
+            table_for(fed).compute,
             fed_sits,
         ),
     ]
@@ -517,6 +647,8 @@ def main(argv: list[str] | None = None) -> int:
     measure_latencies(rows, mode, overhead)
     by = {r.key: r for r in rows}
     floor_us = by["floor"].median_us
+    cold = measure_cold(args.quick, args.seed)
+    memory = measure_memory(args.quick)
 
     cache_dir = tempfile.mkdtemp(prefix="intervene-bench-pycache-")
     try:
@@ -602,8 +734,34 @@ def main(argv: list[str] | None = None) -> int:
         )
     print()
 
+    print("Cold streams (issue 9): a freshly loaded ruleset, distinct situations, each evaluated")
+    print("once; µs per evaluation (median of repeats), x floor of the same pass:")
+    for name, c in cold.items():
+        print(
+            f"  {name:<28} n={c['situations']:<5} floor {c['floor_us']:.2f}  "
+            f"dict {c['dict_us']:.2f} ({c['dict_x_floor']:.1f}x)  "
+            f"Situation {c['situation_us']:.2f} ({c['situation_x_floor']:.1f}x)"
+        )
+        print(
+            f"  {'':<28} dates: fixed {c['fixed_us']:.2f}, new date each call "
+            f"{c['varied_us']:.2f} ({c['varied_x_fixed']:.2f}x)  JSON {c['json_us']:.2f} "
+            f"({c['json_x_dict_evaluation']:.2f}x the dict evaluation)  "
+            f"{c['compared']} answers compared, {c['wrong']} wrong"
+        )
+    scaled = " (--quick: scaled down; the full run streams a million)" if args.quick else ""
+    print(f"Memory of one ruleset's caches, one process per row{scaled}:")
+    for name, m in memory.items():
+        print(
+            f"  {name:<28} {m['evaluations']:>8} evaluations ({m['situations']} situations x "
+            f"{m['dates']} dates): peak RSS {m['peak_mib']:.0f} MiB, "
+            f"{m['cache_mib']:.1f} MiB above the loaded ruleset; "
+            f"{m['us_per_evaluation']:.1f} µs each; {m['checked']} checked, {m['wrong']} wrong"
+        )
+    print()
+
     # ---- verification ----
     total_mm = sum(len(c.mismatches) for c in checks)
+    total_mm += sum(c["wrong"] for c in cold.values()) + sum(m["wrong"] for m in memory.values())
     print("Cross-check of (action, duties, methods) on the whole pool: federal-baseline rows")
     print("against the floor, model-policy rows against native evaluate(Situation):")
     for c in checks:
@@ -659,6 +817,13 @@ def main(argv: list[str] | None = None) -> int:
         "x",
         why_no_durable or "",
     )
+    for name, c in cold.items():
+        target(f"cold {name} dict", c["dict_x_floor"], TARGET_COLD_DICT_X_FLOOR, "x")
+        target(f"cold {name} Situation", c["situation_x_floor"], TARGET_COLD_SITUATION_X_FLOOR, "x")
+        target(f"new as_of each call {name}", c["varied_x_fixed"], TARGET_VARIED_DATE_X_FIXED, "x")
+        target(f"JSON vs evaluation {name}", c["json_x_dict_evaluation"], 1.0, "x")
+    for name, m in memory.items():
+        target(f"cache memory {name}", m["cache_mib"], TARGET_CACHE_MIB, "MiB")
     target("import intervene_rules", imp["median_ms"], TARGET_IMPORT_MS, "ms")
     for rid, v in load.items():
         target(f"load+compile {rid}", v["median_ms"], TARGET_LOAD_MS, "ms")
@@ -732,6 +897,8 @@ def main(argv: list[str] | None = None) -> int:
                 }
                 for c in checks
             ],
+            "cold": cold,
+            "memory": memory,
             "targets": targets,
             "exit_code": code,
         }

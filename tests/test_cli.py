@@ -27,7 +27,7 @@ def test_evaluate_example_explained() -> None:
 
 
 def test_evaluate_json_from_stdin_matches_the_contract() -> None:
-    from intervene_rules.cli import _examples
+    from intervene_rules.cli.evaluate import _examples
 
     code, out, _ = run(
         "evaluate", "--ruleset", "federal-baseline", "-", stdin=_examples()["unlawful-search"]

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from intervene_rules import load_ruleset
+from intervene_rules.cli import test as command
 from intervene_rules.ruleset.load import bundled_dir
-from intervene_rules.testing import command
 from intervene_rules.testing.coverage import CoverageObserver, coverage, render_text
 from intervene_rules.testing.scenarios import load_scenarios, run_scenarios
 

@@ -15,6 +15,7 @@ from hypothesis import given
 from intervene_rules import EvaluatorMismatchError, Ruleset, Situation, evaluate, load_ruleset
 from intervene_rules.analysis.space import Space
 from intervene_rules.engine.row import make_row
+from intervene_rules.engine.table import table_for
 from intervene_rules.ruleset.load import bundled_ids
 from tests.property.strategies import situations
 
@@ -25,7 +26,7 @@ RULESETS = {rid: load_ruleset(rid).at(dt.date.today()) for rid in BUNDLED}
 
 
 def assert_agree(rs: Ruleset, s: Situation) -> None:
-    native = rs.table.compute(s)
+    native = table_for(rs).compute(s)
     via_table = evaluate(rs, s)
     via_durable = evaluate(rs, s, backend="durable")
     if not (native == via_table == via_durable):
@@ -49,7 +50,7 @@ def _compare_firings(rs: Ruleset, step: int) -> int:
     for p in itertools.islice(space.points(), 0, None, step):
         s = space.situation(p)
         row = make_row(rs.program, s)
-        native_ids = [r.id for r in rs.table.native.fire(row)]
+        native_ids = [r.id for r in table_for(rs).native.fire(row)]
         durable_ids = [r.id for r in ev.fire(row)]
         assert native_ids == durable_ids, (s.model_dump_json(), native_ids, durable_ids)
         n += 1
@@ -87,10 +88,10 @@ def test_evaluators_and_table_agree_on_random_situations(rid: str, s: Situation)
 def test_decision_depends_only_on_the_class_key(rid: str, s: Situation) -> None:
     """Two situations with one class key get one decision (what makes the table exact)."""
     rs = RULESETS[rid]
-    vc = rs.table.classes
+    vc = table_for(rs).classes
     rep_duration = {vc.duration_class(d): d for d in vc.durations()}[
         vc.duration_class(s.force.duration_s)
     ]
     twin = s.model_copy(update={"force": s.force.model_copy(update={"duration_s": rep_duration})})
-    assert rs.table.key(twin) == rs.table.key(s)
-    assert rs.table.compute(twin) == rs.table.compute(s)
+    assert table_for(rs).key(twin) == table_for(rs).key(s)
+    assert table_for(rs).compute(twin) == table_for(rs).compute(s)

@@ -38,7 +38,7 @@ def test_a_change_of_meaning_changes_the_digest(tmp_path: Path) -> None:
 
 def test_decisions_carry_the_digest() -> None:
     from intervene_rules import evaluate
-    from intervene_rules.cli import _examples
+    from intervene_rules.cli.evaluate import _examples
 
     rs = load_ruleset("model-policy")
     d = evaluate(rs, _examples()["prone-restraint"])

@@ -24,14 +24,15 @@ from intervene_rules import (
     load_ruleset,
 )
 from intervene_rules.analysis.space import Space
-from intervene_rules.engine import durable as durable_mod
-from intervene_rules.engine.durable import (
+from intervene_rules.engine import durable_patterns as durable_mod
+from intervene_rules.engine.durable import DurableEvaluator
+from intervene_rules.engine.durable_patterns import (
     ALLOWED_OPERATORS,
-    DurableEvaluator,
     build_definition,
     count_expressions,
 )
 from intervene_rules.engine.row import make_row
+from intervene_rules.engine.table import table_for
 
 pytest.importorskip("durable.engine", reason="durable_rules needs Python < 3.13")
 
@@ -48,13 +49,13 @@ def _pool(n: int, seed: int = 7) -> list[Situation]:
 def test_5000_sequential_evaluations_match_native() -> None:
     """Five times durable_rules' 1,024 live-session limit, one process, one host."""
     pool = _pool(5000)
-    wrong = [s for s in pool if evaluate(RS, s, backend="durable") != RS.table.compute(s)]
+    wrong = [s for s in pool if evaluate(RS, s, backend="durable") != table_for(RS).compute(s)]
     assert wrong == []
 
 
 def test_8_threads_x_1000_concurrent_evaluations_match_native() -> None:
     pool = _pool(8000, seed=11)
-    expected = [RS.table.compute(s) for s in pool]
+    expected = [table_for(RS).compute(s) for s in pool]
     errors: list[BaseException] = []
     mismatches: list[int] = []
     barrier = threading.Barrier(8)
@@ -176,7 +177,7 @@ def test_a_wall_clock_jump_mid_evaluation_loses_no_rule(
     clock = itertools.count(1e9, step)
     monkeypatch.setattr(durable.engine, "_unix_now", lambda: next(clock))
     pool = _pool(300, seed=5)
-    wrong = [s for s in pool if evaluate(RS, s, backend="durable") != RS.table.compute(s)]
+    wrong = [s for s in pool if evaluate(RS, s, backend="durable") != table_for(RS).compute(s)]
     assert wrong == []
     assert next(clock) != 1e9  # the engine did read the patched clock
 
@@ -197,4 +198,4 @@ def test_durations_in_exponent_notation_reach_the_engine(duration: float) -> Non
     """durable_rules' JSON reader refuses `1e-05` (error 204); found by the `ci` profile."""
     s = _pool(1)[0]
     s = s.model_copy(update={"force": s.force.model_copy(update={"duration_s": duration})})
-    assert evaluate(RS, s, backend="durable") == RS.table.compute(s)
+    assert evaluate(RS, s, backend="durable") == table_for(RS).compute(s)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
+
 from intervene_rules import Ruleset, evaluate, load_ruleset
 
 BASE = """
@@ -98,6 +100,16 @@ def test_a_fact_whose_producer_is_out_of_force_reads_false(tmp_path: Path) -> No
     base = load_ruleset(tmp_path / "base.yaml")
     after = evaluate(base, SITUATION, as_of=dt.date(2021, 6, 1))
     assert after.action.value == "none" and "intervene" not in [d.value for d in after.duties]
+
+
+@pytest.mark.durable
+def test_durable_reads_an_out_of_force_producer_s_fact_as_false(tmp_path: Path) -> None:
+    pytest.importorskip("durable.engine", reason="durable_rules needs Python < 3.13")
+    _load(tmp_path)
+    text = BASE.replace("basis: [old_case, new_case]", "basis: [old_case]")
+    (tmp_path / "base.yaml").write_text(text, encoding="utf-8")
+    base = load_ruleset(tmp_path / "base.yaml")
+    after = evaluate(base, SITUATION, as_of=dt.date(2021, 6, 1))
     after_durable = evaluate(base, SITUATION, as_of=dt.date(2021, 6, 1), backend="durable")
     assert after_durable == after
 

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from intervene_rules import evaluate, load_ruleset
-from intervene_rules.analysis.reference import (
+from intervene_rules.reference import (
     STANDARD_SITUATIONS,
     comparison_matrix,
     ruleset_page,

@@ -18,6 +18,8 @@ from hypothesis import strategies as st
 
 from intervene_rules import InterveneRulesError, Ruleset, RulesetError, load_ruleset
 from intervene_rules.errors import Issue
+from intervene_rules.ruleset import _yaml as yaml_module
+from intervene_rules.ruleset import load as load_module
 from intervene_rules.ruleset._yaml import MAX_BYTES
 from intervene_rules.ruleset.load import bundled_dir
 from intervene_rules.vocabulary import Rank
@@ -372,7 +374,9 @@ def test_yaml_11_boolean_words_as_keys_stay_text(tmp_path: Path) -> None:
 def _timed_errors(tmp_path: Path, text: str | bytes) -> RulesetError:
     start = time.perf_counter()
     err = load_errors(tmp_path, text)
-    assert time.perf_counter() - start < 5, "the loader must fail fast"
+    # a guard against runaway work (exponential expansion), not a speed target: the
+    # benchmarks measure speed; a shared CI machine can be several times slower
+    assert time.perf_counter() - start < 60, "the loader must not run away"
     return err
 
 
@@ -1134,6 +1138,269 @@ def test_rule_concluding_nothing(tmp_path: Path, then: str) -> None:
     issue = only(load_errors(tmp_path, text), "ruleset_empty_conclusion")
     at(issue, *where(text, "then:"))
     assert "action, duties, methods or facts" in issue.help
+
+
+# --- every phase's errors in one run (issue 9, point 6) -------------------------------------
+
+
+def codes_at(err: RulesetError) -> list[tuple[str, str, int, int]]:
+    """Every issue as (code, file name, line, column)."""
+    return [(i.code, Path(i.loc.file).name, i.loc.line, i.loc.column) for i in err.issues]
+
+
+def test_errors_of_every_phase_in_different_rules_come_in_one_run(tmp_path: Path) -> None:
+    """Regression: a field typo in one rule hid an undeclared source in another."""
+    text = layer(
+        "rulez: []\n"  # schema: an unknown top-level key
+        + rules(
+            rule("no_because", extra="    colour: red\n"),  # schema: unknown key in a rule
+            rule("typo", when="{force.typ: cew}"),  # field
+            rule("uncited", basis="[graham_v_conor_1989]"),  # source
+            rule("early", stage="see_the_problem", when="{action: intervene}", then="{facts: [e]}"),
+            rule("medical_care_for_injured"),  # layering: shadows a base rule
+            rule("late_action", then="{action: intervene}"),  # stage: action outside stage 2
+        )
+    )
+    err = load_errors(tmp_path, text)
+    assert codes_at(err) == [
+        ("ruleset_unknown_key", "r.yaml", *where(text, "rulez")),
+        ("ruleset_unknown_key", "r.yaml", *where(text, "colour")),
+        ("ruleset_unknown_field", "r.yaml", *where(text, "force.typ")),
+        ("ruleset_unknown_source", "r.yaml", *where(text, "graham_v_conor_1989")),
+        ("ruleset_stage_order", "r.yaml", *where(text, "stage: see_the_problem")),
+        ("ruleset_shadowed_rule", "r.yaml", *where(text, "id: medical_care_for_injured")),
+        ("ruleset_action_stage", "r.yaml", *where(text, "action: intervene", 1)),
+    ]
+    assert str(err).startswith("7 error(s) in ruleset")
+
+
+def test_errors_of_every_phase_across_two_layers_come_in_one_run(tmp_path: Path) -> None:
+    base = layer(
+        "sources:\n  - {id: half, kind: case, citation: X}\n"  # schema: no verification
+        + rules(
+            rule("b_typo", when="{subject.resistence: compliant}"),  # field
+            rule("b_cites_half", basis="[half]"),  # cites the broken source: no second error
+            rule("b_fact", stage="see_the_problem", then="{facts: [seen]}", extra="    x: 1\n"),
+        ),
+        id_="base",
+    )
+    (tmp_path / "base.yaml").write_text(base)
+    top = layer(
+        rules(
+            rule("t_reads", stage="determine_how", when="{fact.seen: true}"),  # fact of a
+            # broken rule: not reported again
+            rule("t_uncited", basis="[nowhere]"),  # source
+            rule("t_replaces", extra="    replaces: no_such_rule\n"),  # layering
+            rule("t_op", when="{force.duration_s: {gtt: 3}}"),  # operator
+        ),
+        id_="top",
+        extends="[base]",
+    )
+    err = load_errors(tmp_path, top, name="top.yaml")
+    assert codes_at(err) == [
+        ("ruleset_missing_key", "base.yaml", *_item(base, "- {id: half")),
+        ("ruleset_unknown_field", "base.yaml", *where(base, "subject.resistence")),
+        ("ruleset_unknown_key", "base.yaml", *where(base, "x: 1")),
+        ("ruleset_unknown_source", "top.yaml", *where(top, "nowhere")),
+        ("ruleset_replaces_unknown", "top.yaml", *where(top, "replaces: no_such_rule")),
+        ("ruleset_unknown_operator", "top.yaml", *where(top, "force.duration_s")),
+    ]
+
+
+def _item(text: str, fragment: str) -> tuple[int, int]:
+    line, column = where(text, fragment)
+    return line, column + 2  # the mapping after `- `
+
+
+def test_a_broken_item_keeps_the_positions_of_the_items_after_it(tmp_path: Path) -> None:
+    """Items left out for a schema error must not shift the locations of the others."""
+    text = layer(
+        rules(
+            rule("first", then="{duties: [nonsense]}"),
+            rule("second", when="{force.typ: cew}"),
+        )
+    )
+    err = load_errors(tmp_path, text)
+    assert codes_at(err) == [
+        ("ruleset_unknown_value", "r.yaml", *where(text, "nonsense")),
+        ("ruleset_unknown_field", "r.yaml", *where(text, "force.typ")),
+    ]
+
+
+def test_an_unreadable_base_layer_stops_before_the_checks_it_would_mislead(
+    tmp_path: Path,
+) -> None:
+    """With a base layer missing, its sources and facts are unknown: report only that."""
+    text = layer(rules(rule("r", basis="[in_the_missing_base]")), extends="[missing_base]")
+    err = load_errors(tmp_path, text)
+    assert [i.code for i in err.issues] == ["ruleset_unknown_layer"]
+
+
+# --- limits on one whole load ---------------------------------------------------------------
+
+
+def _chain(tmp_path: Path, n_layers: int, n_rules: int) -> Path:
+    """`n_layers` files, each extending the one before, each with `n_rules` rules."""
+    for k in range(n_layers):
+        extends = f"[l{k - 1}]" if k else "[federal-baseline]"
+        body = rules(*(rule(f"l{k}_r{j}") for j in range(n_rules)))
+        (tmp_path / f"l{k}.yaml").write_text(layer(body, id_=f"l{k}", extends=extends))
+    return tmp_path / f"l{n_layers - 1}.yaml"
+
+
+def test_rules_are_capped_over_all_layers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Regression: 100,000 rules over 10 layers loaded in 115 s; each file was under its cap."""
+    monkeypatch.setattr(load_module, "MAX_RULES", 10)
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(_chain(tmp_path, 3, 4))
+    issue = only(info.value, "ruleset_too_large")
+    assert "12 rules" in issue.message and "10 rules over all its layers" in issue.message
+    assert "alias" not in issue.message
+
+
+def test_bytes_are_capped_over_all_layers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    top = _chain(tmp_path, 3, 2)
+    sizes = sorted(p.stat().st_size for p in tmp_path.glob("l*.yaml"))
+    federal = (bundled_dir() / "federal-baseline.yaml").stat().st_size
+    monkeypatch.setattr(load_module, "MAX_TOTAL_BYTES", federal + sum(sizes) - 1)
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(top)
+    issue = only(info.value, "ruleset_too_large")
+    assert "layers of this ruleset hold more than" in issue.message
+
+
+def test_layers_are_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(load_module, "MAX_LAYERS", 3)
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(_chain(tmp_path, 4, 1))
+    assert "more than 3 layers" in only(info.value, "ruleset_too_large").message
+
+
+def test_a_large_plain_file_is_not_called_an_alias_bomb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression: a legitimate 17,000-rule file without aliases was refused as "an alias bomb?".
+
+    The document's own values and the values aliases repeat have separate budgets; the
+    limit on the first is shrunk here so the test stays small.
+    """
+    monkeypatch.setattr(yaml_module, "MAX_NODES", 40)
+    issue = only(load_errors(tmp_path, MINIMAL * 1 + MINIMAL_RULES), "ruleset_too_large")
+    assert "holds more than 40 values" in issue.message
+    assert "alias" not in issue.message
+
+
+MINIMAL_RULES = "".join(
+    f"  - {{id: r{i}, stage: take_action, then: {{duties: [report]}}, because: b, basis: [src_a]}}\n"
+    for i in range(2, 12)
+)
+
+
+def test_many_plain_rules_load(tmp_path: Path) -> None:
+    """Without aliases, the values of a file are limited by its size, not by an alias budget."""
+    text = MINIMAL + "".join(
+        f"  - {{id: r{i}, stage: take_action, then: {{duties: [report]}}, because: b, "
+        "basis: [src_a]}\n"
+        for i in range(2, 2000)
+    )
+    assert len(load_text(tmp_path, text).program.rules) == 1999
+
+
+def test_aliases_have_their_own_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yaml_module, "MAX_ALIAS_NODES", 5)
+    text = MINIMAL.replace("basis: [src_a]", "basis: &b [src_a, src_a, src_a]") + "".join(
+        f"  - {{id: r{i}, stage: take_action, then: {{duties: [report]}}, because: b, basis: *b}}\n"
+        for i in range(2, 5)
+    )
+    issue = only(load_errors(tmp_path, text), "ruleset_too_large")
+    assert "aliases repeat more than 5 values" in issue.message
+
+
+# --- where `extends` may lead, and what a message may quote ----------------------------------
+
+
+def _outside(tmp_path: Path, secret: str) -> tuple[Path, Path]:
+    """A ruleset folder `rs/` and, beside it, a folder `other/` holding `secret.yaml`."""
+    (tmp_path / "rs").mkdir()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "secret.yaml").write_text(secret)
+    return tmp_path / "rs", tmp_path / "other"
+
+
+@pytest.mark.parametrize(
+    "ref",
+    ["../other/secret.yaml", "{other}/secret.yaml", "linked", "linked.yaml", "/etc/passwd"],
+)
+def test_extends_may_not_leave_the_rulesets_folder(tmp_path: Path, ref: str) -> None:
+    """Regression: `extends: [/etc/passwd]` was read, and messages quoted what it held."""
+    if ref.startswith("/") and not Path(ref).is_file():
+        pytest.skip(f"no {ref} here")
+    rs, other = _outside(tmp_path, "id: x\npassword: hunter2\n")
+    (rs / "linked.yaml").symlink_to(other / "secret.yaml")
+    text = layer(extends=f"[{ref.format(other=other)}]")
+    err = load_errors(tmp_path, text, name="rs/top.yaml")
+    issue = only(err, "ruleset_extends_outside")
+    at(issue, *where(text, ref.format(other=other)))
+    assert "allow_paths" in issue.help
+    assert "hunter2" not in str(err) and "root:" not in str(err)
+
+
+def test_extends_may_read_a_folder_the_caller_allows(tmp_path: Path) -> None:
+    rs, other = _outside(tmp_path, layer(id_="base"))
+    (rs / "top.yaml").write_text(layer(id_="top", extends="[../other/secret.yaml]"))
+    with pytest.raises(RulesetError):
+        load_ruleset(rs / "top.yaml")
+    loaded = load_ruleset(rs / "top.yaml", allow_paths=[other])
+    assert loaded.layers == ("federal-baseline", "base", "top")
+
+
+def test_extends_inside_the_folder_and_bundled_ids_need_no_permission(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "base.yaml").write_text(layer(id_="base", extends="[federal-baseline]"))
+    (tmp_path / "sub" / "mid.yaml").write_text(layer(id_="mid", extends="[base]"))
+    loaded = load_text(tmp_path, layer(id_="top", extends="[sub/mid.yaml]"), name="top.yaml")
+    assert loaded.layers == ("federal-baseline", "base", "mid", "top")
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        pytest.param("password: hunter2\nuser: admin\nhost: db\n", id="mapping"),
+        pytest.param("root:x:0:0:hunter2:/root:/bin/bash\n", id="text"),
+        pytest.param("- hunter2\n- admin\n", id="list"),
+        pytest.param("id: x\npassword: hunter2\nuser: admin\nhost: db\n", id="mostly-not"),
+    ],
+)
+def test_a_file_that_is_not_a_ruleset_is_never_quoted(tmp_path: Path, secret: str) -> None:
+    rs, other = _outside(tmp_path, secret)
+    (rs / "top.yaml").write_text(layer(id_="top", extends="[../other/secret.yaml]"))
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(rs / "top.yaml", allow_paths=[other])
+    assert info.value.issues[0].code in ("ruleset_not_a_ruleset", "ruleset_not_mapping")
+    assert "hunter2" not in str(info.value) and "admin" not in str(info.value)
+    # the same file named directly is not quoted either
+    with pytest.raises(RulesetError) as direct:
+        load_ruleset(other / "secret.yaml")
+    assert "hunter2" not in str(direct.value)
+
+
+def test_a_directory_is_reported_as_a_directory(tmp_path: Path) -> None:
+    """Regression: a directory was reported as "no such file"."""
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(tmp_path)
+    issue = only(info.value, "ruleset_not_a_file")
+    assert "is a directory" in issue.message and "no such file" not in issue.message
+
+
+@pytest.mark.parametrize(
+    "ref", ["r" * 5000 + ".yaml", "d/" * 3000 + "r.yaml", "r" * 5000, "bad\x00name.yaml"]
+)
+def test_a_path_the_file_system_refuses_is_our_error(ref: str) -> None:
+    """Regression: a ruleset reference longer than the file system allows gave an OSError."""
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(ref)
+    only(info.value, "ruleset_not_found")
+    assert len(str(info.value)) < 1000  # the reference is shortened, not echoed whole
 
 
 # --- garbage in, RulesetError out ---------------------------------------------------------------

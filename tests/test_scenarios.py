@@ -25,9 +25,9 @@ from intervene_rules import (
     evaluate,
     load_ruleset,
 )
-from intervene_rules.errors import ScenarioError
+from intervene_rules.cli import test as command
+from intervene_rules.errors import FileIssuesError, ScenarioError
 from intervene_rules.ruleset.load import bundled_dir
-from intervene_rules.testing import command
 from intervene_rules.testing.scenarios import (
     DEFAULT_SITUATION,
     Expectation,
@@ -294,7 +294,7 @@ HEAD = "ruleset: federal-baseline\nscenarios:\n"
             "scenario_unknown_key",
             5,
             15,
-            ["force.typ", "did you mean 'type'?", "allowed keys: duration_s, still_needed, type"],
+            ["force.typ", "did you mean 'type'?", "allowed keys: type, still_needed, duration_s"],
         ),
         (
             "  - name: a\n    situation:\n      force:\n        type: taser\n    expect: {}\n",
@@ -872,3 +872,27 @@ def test_as_of_must_be_a_date(tmp_path: Path) -> None:
     )
     issue = only(err, "scenario_invalid_value")
     assert issue.loc.line == 2 and "as_of" in issue.message and "YYYY-MM-DD" in issue.help
+
+
+def test_ruleset_and_scenario_errors_share_one_base_and_one_translator(tmp_path: Path) -> None:
+    """Issue 9: one pydantic translator and one exception body serve both kinds of file."""
+    scenario_err = load_errors(tmp_path, "ruleset: federal-baseline\nscenarios: []\nrulset: x\n")
+    ruleset_file = tmp_path / "r.yaml"
+    ruleset_file.write_text(
+        'id: t\ntitle: T\nversion: "1"\njurisdiction: X\nextends: [federal-baseline]\n'
+        "rulez: []\nrules:\n  - {id: r, stage: take_action, then: {duties: [report]}, "
+        "because: b, basis: []}\n"
+    )
+    with pytest.raises(RulesetError) as info:
+        load_ruleset(ruleset_file)
+    ruleset_err = info.value
+    for err, what in ((scenario_err, "scenario file"), (ruleset_err, "ruleset")):
+        assert isinstance(err, FileIssuesError)
+        assert str(err).startswith(f"2 error(s) in {what}:")
+        assert [e["code"] for e in err.errors()] == [i.code for i in err.issues]
+    both = (*scenario_err.issues, *ruleset_err.issues)
+    short = [i.help for i in both if i.code.endswith("_invalid_value")]
+    assert short == ["give at least one item"] * 2
+    unknown = sorted(i.help for i in both if i.code.endswith("_unknown_key"))
+    assert unknown[0].startswith("did you mean 'rules'? allowed keys: format, id, title")
+    assert unknown[1].startswith("did you mean 'ruleset'? allowed keys: ruleset, defaults")

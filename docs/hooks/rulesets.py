@@ -28,7 +28,7 @@ def on_config(config: Any) -> Any:
 
 def on_files(files: Files, config: Any) -> Files:
     """Generate the comparison page and one page per bundled ruleset."""
-    from intervene_rules.analysis.reference import comparison_matrix, ruleset_page
+    from intervene_rules.reference import comparison_matrix, ruleset_page
 
     rulesets = _rulesets()
     files.append(

@@ -1,61 +1,77 @@
 """intervene_rules: what duty-to-intervene law and policy require of an observing officer.
 
 Decision support, not legal advice. The public API is what `__all__` lists; everything
-else is private and may change.
+else is private and may change. `import intervene_rules` stays light: the YAML loader and
+the compiler are imported when `load_ruleset` first runs.
 """
 
-from typing import TYPE_CHECKING, Any
-
 from intervene_rules._evaluate import evaluate
-from intervene_rules.decision import Citation, Decision, TraceStep
+from intervene_rules.decision import (
+    Citation,
+    Decision,
+    Notice,
+    ReportDue,
+    RulesetRef,
+    TraceStep,
+)
 from intervene_rules.errors import (
     BackendUnavailableError,
     EvaluationError,
     EvaluatorMismatchError,
     InterveneRulesError,
     RulesetError,
+    ScenarioError,
 )
-from intervene_rules.situation import Situation
-from intervene_rules.vocabulary import Action, Duty, Method
-
-if TYPE_CHECKING:
-    from intervene_rules.ruleset import Ruleset, list_rulesets, load_ruleset
-
-_LAZY = {"Ruleset", "list_rulesets", "load_ruleset"}
-
-
-def __getattr__(name: str) -> Any:
-    # The YAML loader and compiler load on first use, which keeps `import intervene_rules`
-    # cheap for services that only evaluate.
-    if name in _LAZY:
-        from intervene_rules import ruleset
-
-        value = getattr(ruleset, name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'intervene_rules' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY)
-
+from intervene_rules.ruleset.ruleset import Ruleset, list_rulesets, load_ruleset
+from intervene_rules.situation import Actor, Force, Observer, Situation, Subject
+from intervene_rules.vocabulary import (
+    Action,
+    Duty,
+    ForceType,
+    Method,
+    Misconduct,
+    PriorIntervention,
+    Rank,
+    Relation,
+    Resistance,
+    SourceKind,
+    Stage,
+    Verification,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Action",
+    "Actor",
     "BackendUnavailableError",
     "Citation",
     "Decision",
     "Duty",
     "EvaluationError",
     "EvaluatorMismatchError",
+    "Force",
+    "ForceType",
     "InterveneRulesError",
     "Method",
+    "Misconduct",
+    "Notice",
+    "Observer",
+    "PriorIntervention",
+    "Rank",
+    "Relation",
+    "ReportDue",
+    "Resistance",
     "Ruleset",
     "RulesetError",
+    "RulesetRef",
+    "ScenarioError",
     "Situation",
+    "SourceKind",
+    "Stage",
+    "Subject",
     "TraceStep",
+    "Verification",
     "__version__",
     "evaluate",
     "list_rulesets",

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import ValidationError
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from intervene_rules.decision import Decision
 from intervene_rules.errors import BackendUnavailableError
+from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.situation import Situation
 
 if TYPE_CHECKING:
-    from intervene_rules.ruleset.ruleset import Ruleset
+    from intervene_rules.engine.table import Engine
+    from intervene_rules.ruleset.periods import PeriodView
 
 Backend = Literal["native", "durable"]
 
@@ -21,21 +27,116 @@ evaluator answers from the compiled decision table in about a microsecond, durab
 needs hundreds of microseconds per call and cannot be imported on Python 3.13+."""
 
 
+MAX_SITUATION_BYTES = 1 << 20
+"""The largest situation text accepted (1 MiB). A situation is a few hundred bytes; the cap
+refuses a pathological input before the JSON reader builds it (three million unknown keys
+took 3.7 GiB and as many error lines)."""
+
+
+def _refused(code: str, message: str, shown: str) -> ValidationError:
+    """A `ValidationError` of our own type: the contract's one error for a bad situation."""
+    details: InitErrorDetails = {
+        "type": PydanticCustomError(code, message),
+        "loc": (),
+        "input": shown,
+    }
+    return ValidationError.from_exception_data("Situation", [details])
+
+
+def _too_large(text: str | bytes) -> ValidationError | None:
+    size = len(text)
+    if isinstance(text, str) and MAX_SITUATION_BYTES // 4 < size <= MAX_SITUATION_BYTES:
+        size = len(text.encode("utf-8", "surrogatepass"))
+    if size <= MAX_SITUATION_BYTES:
+        return None
+    return _refused(
+        "situation_too_large",
+        f"the situation text is larger than {MAX_SITUATION_BYTES} bytes (1 MiB), the most accepted",
+        f"<{size:,} bytes>",
+    )
+
+
 def as_situation(
     ruleset: Ruleset, situation: Situation | Mapping[str, Any] | str | bytes
 ) -> Situation:
     """Validate a mapping or JSON text into a `Situation`, reading the ruleset's rank titles.
 
     Raises:
-        pydantic.ValidationError: naming the field path and the allowed values.
+        pydantic.ValidationError: naming the field path and the allowed values, or
+            (`situation_too_large`) text over `MAX_SITUATION_BYTES`, or
+            (`situation_too_deep`) a mapping nested too deeply to be validated.
 
     """
     if isinstance(situation, Situation):
         return situation
-    ctx = {"rank_aliases": ruleset.program.rank_aliases} if ruleset.program.rank_aliases else None
+    aliases = ruleset.program.rank_aliases
+    ctx = {"rank_aliases": aliases} if aliases else None
     if isinstance(situation, str | bytes):
+        if (too_large := _too_large(situation)) is not None:
+            raise too_large
         return Situation.model_validate_json(situation, context=ctx)
-    return Situation.model_validate(situation, context=ctx)
+    try:
+        return Situation.model_validate(situation, context=ctx)
+    except RecursionError:  # printing a value nested ~1,000 deep (a JSON text is refused earlier)
+        raise _refused(
+            "situation_too_deep", "the situation nests too deeply to be validated", "<nested>"
+        ) from None
+
+
+class _Today:
+    """Today's local date, read from the clock only when a day may have passed."""
+
+    def __init__(self) -> None:
+        self.day = dt.date.min
+        self.until = 0.0
+
+    def __call__(self) -> dt.date:
+        now = time.time()
+        if now >= self.until:
+            self.day = dt.date.today()
+            midnight = dt.datetime.combine(self.day + dt.timedelta(days=1), dt.time())
+            # a clock set back must not keep a date from the future: re-read within a minute
+            self.until = min(midnight.timestamp(), now + 60.0)
+        return self.day
+
+
+today = _Today()
+
+
+def _first_engine(view: PeriodView) -> Engine:
+    # the engine (generated code, tables) is imported on the first evaluation, which keeps
+    # `import intervene_rules` light; then `_engine_for` is the registry's own function
+    global _engine_for
+    from intervene_rules.engine.table import engine_for
+
+    _engine_for = engine_for
+    return engine_for(view)
+
+
+_engine_for: Callable[[PeriodView], Engine] = _first_engine
+
+
+def _check(ruleset: object, as_of: object) -> None:
+    if not isinstance(ruleset, Ruleset):
+        if isinstance(ruleset, str):
+            raise TypeError(
+                f"evaluate() takes a loaded Ruleset, not the id {ruleset!r}: "
+                f"call load_ruleset({ruleset!r}) once and pass what it returns"
+            )
+        raise TypeError(
+            f"evaluate() takes a Ruleset from load_ruleset(), not {type(ruleset).__name__}"
+        )
+    if as_of is not None and type(as_of) is not dt.date:
+        if isinstance(as_of, dt.datetime):
+            raise TypeError(
+                "as_of must be a datetime.date, not a datetime: pass as_of.date() (the law in "
+                "force is decided by the day; the time of day and time zone are yours to apply)"
+            )
+        if not isinstance(as_of, dt.date):
+            raise TypeError(
+                f"as_of must be a datetime.date (or None for today), not "
+                f"{type(as_of).__name__} {as_of!r}"
+            )
 
 
 def evaluate(
@@ -56,24 +157,26 @@ def evaluate(
             resting only on them do not fire. The decision states the date applied.
 
     Raises:
+        TypeError: `ruleset` is not a `Ruleset` (an id: call `load_ruleset` first), or
+            `as_of` is not a `datetime.date` (a `datetime` is refused: pass its `.date()`).
         pydantic.ValidationError: the situation is invalid (names the field path).
         BackendUnavailableError: the backend is unknown or cannot run in this interpreter.
         EvaluationError: the backend failed.
 
     """
-    s = as_situation(ruleset, situation)
-    if ruleset.as_of is None:
-        ruleset = ruleset.at(as_of or dt.date.today())
-    elif as_of is not None and as_of != ruleset.as_of:
-        ruleset = ruleset.undated().at(as_of)
-    chosen = backend or DEFAULT_BACKEND
-    if chosen == "native":
-        return ruleset.table.decide(s)
-    if chosen == "durable":
+    if type(ruleset) is not Ruleset or (as_of is not None and type(as_of) is not dt.date):
+        _check(ruleset, as_of)
+    s = situation if type(situation) is Situation else as_situation(ruleset, situation)
+    day = as_of or ruleset.as_of or today()
+    view = ruleset.period(day)
+    engine = _engine_for(view)
+    if backend is None or backend == "native":
+        return engine.decide(s, day)
+    if backend == "durable":
         from intervene_rules.engine.durable import durable_for
         from intervene_rules.engine.row import make_row
 
-        ev = durable_for(ruleset.signature, ruleset.program)
-        row = make_row(ruleset.program, s)
-        return ruleset.table.from_firings(row, ev.fire(row))
-    raise BackendUnavailableError(f"unknown backend {chosen!r}; use 'native' or 'durable'")
+        ev = durable_for(view.signature, view.program)
+        row = make_row(view.program, s)
+        return engine.from_firings(row, ev.fire(row), day)
+    raise BackendUnavailableError(f"unknown backend {backend!r}; use 'native' or 'durable'")

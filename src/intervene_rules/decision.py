@@ -3,12 +3,19 @@
 End of the pipeline. A `Decision` is frozen and built only by `engine.merge`, so both
 evaluators produce identical objects for identical firings. Fields may be added in a minor
 version; none is renamed or removed without a major one.
+
+Serialising is as cheap as deciding: one decision's parts (citations, trace steps, notices,
+reports) are shared by identity between the many decisions of a ruleset, and each part keeps
+its own JSON once made (in a slot, so it is never compared, copied or pickled). A decision's
+`model_dump_json()` without arguments joins those pieces; pydantic serialises everything
+else, and `tests/test_json_render.py` holds the two byte for byte.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import json
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,13 +35,52 @@ DISCLAIMER = (
     "and your agency's current policy."
 )
 
+_DISCLAIMER_JSON = json.dumps(DISCLAIMER, ensure_ascii=False)
+
 _CONFIG = ConfigDict(extra="forbid", frozen=True)
 
 
-class Citation(BaseModel):
-    """A legal or policy source a conclusion rests on, as the ruleset declares it."""
+def _memo_of(part: object) -> str:
+    text: str = object.__getattribute__(part, "_json")  # the slot; AttributeError if unset
+    return text
 
+
+class _Part(BaseModel):
+    """A frozen model that keeps its compact JSON once made (parts are shared, see above)."""
+
+    __slots__ = ("_json",)
     model_config = _CONFIG
+
+    def model_dump_json(self, *args: Any, **kwargs: Any) -> str:
+        """As pydantic's; with no arguments, made once per object."""
+        if args or kwargs:
+            return super().model_dump_json(*args, **kwargs)
+        try:
+            return _memo_of(self)
+        except AttributeError:
+            text = super().model_dump_json()
+            object.__setattr__(self, "_json", text)
+            return text
+
+
+def _piece(part: _Part) -> str:
+    try:
+        return _memo_of(part)
+    except AttributeError:
+        return part.model_dump_json()
+
+
+def _parts(items: tuple[_Part, ...]) -> str:
+    return "[" + ",".join([_piece(x) for x in items]) + "]"
+
+
+def _names(items: tuple[Any, ...]) -> str:
+    # enum values and fact names are plain identifiers: nothing to escape
+    return "[" + ",".join(['"' + str(x) + '"' for x in items]) + "]" if items else "[]"
+
+
+class Citation(_Part):
+    """A legal or policy source a conclusion rests on, as the ruleset declares it."""
 
     id: str = Field(description="Source id, unique within the merged ruleset.")
     kind: SourceKind = Field(description="case, statute, federal_policy, agency_policy, ...")
@@ -55,10 +101,8 @@ class Citation(BaseModel):
     ended_by: str | None = Field(default=None, description="What ended it, where known.")
 
 
-class TraceStep(BaseModel):
+class TraceStep(_Part):
     """One event of the evaluation: a built-in derivation or a rule that fired."""
-
-    model_config = _CONFIG
 
     op: Literal["derive", "fire"] = Field(
         description="'derive' for a built-in fact (rank relation, opportunity, force grid), "
@@ -75,10 +119,8 @@ class TraceStep(BaseModel):
     origin: str = Field(default="", description="file:line:col of the rule in its ruleset.")
 
 
-class ReportDue(BaseModel):
+class ReportDue(_Part):
     """A report the observer owes: to whom, and within what time of the incident."""
-
-    model_config = _CONFIG
 
     to: str = Field(description="Who receives the report.")
     within: str | None = Field(
@@ -90,29 +132,51 @@ class ReportDue(BaseModel):
     basis: tuple[str, ...] = Field(default=(), description="Ids of the sources relied on.")
 
 
-class RulesetRef(BaseModel):
+class RulesetRef(_Part):
     """Which ruleset made the decision; `digest` changes with its meaning, not its layout."""
-
-    model_config = _CONFIG
 
     id: str = Field(description="Ruleset id, e.g. 'model-policy'.")
     version: str = Field(description="The ruleset's own version string.")
     digest: str = Field(description="'sha256:' of the canonical merged ruleset.")
 
 
-class Notice(BaseModel):
+class Notice(_Part):
     """A standing assurance of the policy shown with decisions (e.g. no retaliation)."""
-
-    model_config = _CONFIG
 
     id: str = Field(description="Notice id, unique within the ruleset.")
     text: str = Field(description="The assurance, in plain language.")
     basis: tuple[str, ...] = Field(default=(), description="Ids of the sources relied on.")
 
 
+class JsonMemo:
+    """The JSON of what decisions sharing their parts have in common (all but ranks and date).
+
+    Kept only while the budget of its table allows, so a table's memory stays bounded.
+    """
+
+    __slots__ = ("budget", "head", "tail")
+
+    def __init__(self, budget: list[int]) -> None:
+        self.budget = budget  # bytes left, shared by the memos of one table
+        self.head: str | None = None
+        self.tail = ""
+
+    def keep(self, head: str, tail: str) -> None:
+        """Remember the texts if the budget allows (a race at worst stores equal texts)."""
+        size = len(head) + len(tail)
+        if self.budget[0] >= size:
+            self.budget[0] -= size
+            self.tail = tail
+            self.head = head
+
+
+_set = object.__setattr__
+
+
 class Decision(BaseModel):
     """What law and policy require of the observing officer, and why."""
 
+    __slots__ = ("_memo",)
     model_config = _CONFIG
 
     action: Action = Field(description="none < acknowledge < intervene < intervene_physically.")
@@ -148,8 +212,100 @@ class Decision(BaseModel):
     )
     disclaimer: str = Field(default=DISCLAIMER, description="Decision support, not legal advice.")
 
+    def model_dump_json(self, *args: Any, **kwargs: Any) -> str:
+        """As pydantic's; with no arguments, joined from the shared parts' own JSON."""
+        if args or kwargs or self.disclaimer != DISCLAIMER:
+            return super().model_dump_json(*args, **kwargs)
+        if not all(f.isidentifier() and f.isascii() for f in self.facts):
+            return super().model_dump_json()
+        memo: JsonMemo | None = getattr(self, "_memo", None)
+        if memo is not None and memo.head is not None:
+            head, tail = memo.head, memo.tail
+        else:
+            head = "".join(
+                [
+                    '{"action":"',
+                    self.action.value,
+                    '","duties":',
+                    _names(self.duties),
+                    ',"methods":',
+                    _names(self.methods),
+                    ',"basis":',
+                    _parts(self.basis),
+                    ',"trace":',
+                    _parts(self.trace),
+                    ',"ruleset":',
+                    _piece(self.ruleset),
+                    ',"facts":',
+                    _names(self.facts),
+                    ',"actor_rank":"',
+                ]
+            )
+            tail = "".join(
+                ['","notices":', _parts(self.notices), ',"reports":', _parts(self.reports)]
+            )
+            if memo is not None:
+                memo.keep(head, tail)
+        above = self.supervisor_above
+        day = self.as_of
+        return "".join(
+            [
+                head,
+                self.actor_rank.value,
+                '","observer_rank":"',
+                self.observer_rank.value,
+                '","relation":"',
+                self.relation.value,
+                '","realistic_opportunity":',
+                "true" if self.realistic_opportunity else "false",
+                ',"supervisor_above":',
+                "null" if above is None else '"' + above.value + '"',
+                tail[1:],  # tail opens with the quote that closes observer_rank above
+                ',"as_of":',
+                "null" if day is None else '"' + day.isoformat() + '"',
+                ',"disclaimer":',
+                _DISCLAIMER_JSON,
+                "}",
+            ]
+        )
+
+    @classmethod
+    def _assemble(cls, fields: dict[str, Any], memo: JsonMemo | None) -> Decision:
+        """A decision from `fields` that are already valid (every one but `disclaimer`).
+
+        What `Decision(**fields)` gives, without validating again: only `engine.merge`
+        calls it, with parts it validated; `tests/test_engine_table.py` compares the two.
+        """
+        new = object.__new__(cls)
+        _set(new, "__dict__", {**fields, "disclaimer": DISCLAIMER})
+        _set(new, "__pydantic_fields_set__", _ALL_BUT_DISCLAIMER)
+        _set(new, "__pydantic_extra__", None)
+        _set(new, "__pydantic_private__", None)
+        _set(new, "_memo", memo)
+        return new
+
+    @classmethod
+    def _variant(cls, base: Decision, changes: dict[str, Any], memo: JsonMemo | None) -> Decision:
+        """`base` with `changes` (values of the fields' own types), its other parts shared.
+
+        What `model_copy(update=...)` does, at a third of its cost: only `engine.merge`
+        calls it, with values it took from validated decisions.
+        """
+        new = object.__new__(cls)
+        fields = dict(base.__dict__)
+        fields.update(changes)
+        _set(new, "__dict__", fields)
+        _set(new, "__pydantic_fields_set__", base.__pydantic_fields_set__)
+        _set(new, "__pydantic_extra__", None)
+        _set(new, "__pydantic_private__", None)
+        _set(new, "_memo", memo)
+        return new
+
     def explain(self) -> str:
         """The decision in plain language, stage by stage, with the 3 D's for the rank relation."""
         from intervene_rules.explain import explain
 
         return explain(self)
+
+
+_ALL_BUT_DISCLAIMER = set(Decision.model_fields) - {"disclaimer"}

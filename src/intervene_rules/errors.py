@@ -4,8 +4,9 @@ Issues are data; exceptions only carry them (as pydantic-core's `ErrorDetails` a
 `ValidationResult`). The loader collects every issue of a file before raising once.
 
     InterveneRulesError(Exception)
-    ├── RulesetError(InterveneRulesError, ValueError)      bad ruleset file(s); .issues
-    ├── ScenarioError(InterveneRulesError, ValueError)     bad scenario file; .issues
+    ├── FileIssuesError(InterveneRulesError, ValueError)   bad input file(s); .issues
+    │   ├── RulesetError                                   bad ruleset file(s)
+    │   └── ScenarioError                                  bad scenario file
     ├── EvaluationError(InterveneRulesError, RuntimeError)  an evaluator failed; .code
     │   └── EvaluatorMismatchError                          native and durable disagree
     ├── BackendUnavailableError(InterveneRulesError, ImportError)
@@ -68,13 +69,18 @@ class InterveneRulesError(Exception):
     """Base of every exception this library raises on purpose."""
 
 
-class RulesetError(InterveneRulesError, ValueError):
-    """A ruleset could not be loaded; `.issues` lists every problem found, sorted by location."""
+class FileIssuesError(InterveneRulesError, ValueError):
+    """A file could not be loaded; `.issues` lists every problem found, sorted by location.
+
+    Subclasses name the kind of file in `what` (the head of the message).
+    """
+
+    what = "file"
 
     def __init__(self, issues: Iterable[Issue]) -> None:
         self.issues: tuple[Issue, ...] = tuple(sorted(issues, key=_sort_key))
         errors = [i for i in self.issues if i.severity == "error"]
-        head = f"{len(errors)} error(s) in ruleset"
+        head = f"{len(errors)} error(s) in {self.what}"
         super().__init__(head + ":\n" + "\n".join(str(i) for i in self.issues))
 
     def errors(self) -> list[dict[str, Any]]:
@@ -82,22 +88,20 @@ class RulesetError(InterveneRulesError, ValueError):
         return [i.to_dict() for i in self.issues]
 
 
-class ScenarioError(InterveneRulesError, ValueError):
+class RulesetError(FileIssuesError):
+    """A ruleset could not be loaded; `.issues` lists every problem found, sorted by location."""
+
+    what = "ruleset"
+
+
+class ScenarioError(FileIssuesError):
     """A scenario file could not be loaded; `.issues` lists every problem found, sorted by location.
 
     Codes are `scenario_*` (e.g. `scenario_unknown_rule`); each issue points at the line and
     column of the scenario file where the problem was written.
     """
 
-    def __init__(self, issues: Iterable[Issue]) -> None:
-        self.issues: tuple[Issue, ...] = tuple(sorted(issues, key=_sort_key))
-        errors = [i for i in self.issues if i.severity == "error"]
-        head = f"{len(errors)} error(s) in scenario file"
-        super().__init__(head + ":\n" + "\n".join(str(i) for i in self.issues))
-
-    def errors(self) -> list[dict[str, Any]]:
-        """Every issue as a dict (for JSON output)."""
-        return [i.to_dict() for i in self.issues]
+    what = "scenario file"
 
 
 class EvaluationError(InterveneRulesError, RuntimeError):

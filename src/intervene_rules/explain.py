@@ -4,14 +4,113 @@ Trainers read this; so does an officer. The 3 D's are phrased for the rank relat
 junior observer is told how to raise it with a superior and to call a supervisor who
 outranks the actor; a senior observer may order the actor to stop. Only text from the
 decision and its ruleset is used: nothing here adds a legal claim.
+
+It reads a decision through the small protocols below, not the model: `Decision.explain()`
+calls this module, so importing the model here would close a circle.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import textwrap
+from collections.abc import Sequence
+from typing import Protocol
 
-from intervene_rules.decision import Decision, TraceStep
-from intervene_rules.vocabulary import Action, Duty, Method, Rank, Relation, Stage
+from intervene_rules.vocabulary import (
+    Action,
+    Duty,
+    Method,
+    Rank,
+    Relation,
+    SourceKind,
+    Stage,
+    Verification,
+)
+
+
+class _Step(Protocol):
+    @property
+    def stage(self) -> Stage: ...
+    @property
+    def because(self) -> str: ...
+    @property
+    def basis(self) -> tuple[str, ...]: ...
+
+
+class _Report(Protocol):
+    @property
+    def to(self) -> str: ...
+    @property
+    def within(self) -> str | None: ...
+    @property
+    def note(self) -> str | None: ...
+    @property
+    def basis(self) -> tuple[str, ...]: ...
+
+
+class _Citation(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def citation(self) -> str: ...
+    @property
+    def section(self) -> str | None: ...
+    @property
+    def kind(self) -> SourceKind: ...
+    @property
+    def verification(self) -> Verification: ...
+
+
+class _Ref(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def digest(self) -> str: ...
+
+
+class _Notice(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+class _Decision(Protocol):
+    # what is read of a decision (`intervene_rules.decision.Decision` has it all)
+
+    @property
+    def action(self) -> Action: ...
+    @property
+    def duties(self) -> tuple[Duty, ...]: ...
+    @property
+    def methods(self) -> tuple[Method, ...]: ...
+    @property
+    def relation(self) -> Relation: ...
+    @property
+    def actor_rank(self) -> Rank: ...
+    @property
+    def observer_rank(self) -> Rank: ...
+    @property
+    def realistic_opportunity(self) -> bool: ...
+    @property
+    def supervisor_above(self) -> Rank | None: ...
+    @property
+    def as_of(self) -> dt.date | None: ...
+    @property
+    def disclaimer(self) -> str: ...
+    @property
+    def ruleset(self) -> _Ref: ...
+    @property
+    def trace(self) -> Sequence[_Step]: ...
+    @property
+    def reports(self) -> Sequence[_Report]: ...
+    @property
+    def notices(self) -> Sequence[_Notice]: ...
+    @property
+    def basis(self) -> Sequence[_Citation]: ...
+
 
 _ACTION_HEADLINE = {
     Action.NONE: "No intervention required",
@@ -37,7 +136,7 @@ def _rank(r: Rank) -> str:
     return r.value.replace("_", " ")
 
 
-def _methods(d: Decision) -> list[str]:
+def _methods(d: _Decision) -> list[str]:
     actor = _rank(d.actor_rank)
     lines: list[str] = []
     for m in d.methods:
@@ -76,7 +175,7 @@ def _methods(d: Decision) -> list[str]:
     return lines
 
 
-def _supervisor(d: Decision) -> str | None:
+def _supervisor(d: _Decision) -> str | None:
     if Duty.REQUEST_SUPERVISOR not in d.duties or d.supervisor_above is None:
         return None
     above = d.supervisor_above
@@ -105,12 +204,12 @@ def _bullet(text: str, indent: str = "   ") -> str:
     )
 
 
-def _step_line(step: TraceStep) -> str:
+def _step_line(step: _Step) -> str:
     cites = f" [{', '.join(step.basis)}]" if step.basis else ""
     return _bullet(f"{step.because}{cites}")
 
 
-def explain(d: Decision) -> str:
+def explain(d: _Decision) -> str:
     """Render `d` for people, stage by stage."""
     out: list[str] = []
     relation = {
@@ -126,7 +225,7 @@ def explain(d: Decision) -> str:
     out.append(f"Ruleset: {d.ruleset.id} {d.ruleset.version} ({d.ruleset.digest[:19]}...)")
     if d.as_of is not None:
         out.append(f"Law and policy as in force on {d.as_of.isoformat()}.")
-    by_stage: dict[Stage, list[TraceStep]] = {}
+    by_stage: dict[Stage, list[_Step]] = {}
     for step in d.trace:
         by_stage.setdefault(step.stage, []).append(step)
     for stage in Stage:

@@ -33,11 +33,3 @@ class SourceLocation:
             else:
                 out += ("." if out else "") + part
         return out
-
-    def snippet(self, text: str) -> str:
-        """The offending line of `text` with a caret under the column (as `packaging` does)."""
-        lines = text.splitlines()
-        if not 1 <= self.line <= len(lines):
-            return ""
-        src = lines[self.line - 1]
-        return f"{src}\n{' ' * max(self.column - 1, 0)}^"

@@ -1,17 +1,13 @@
-"""Hypothesis strategies over the whole input contract (public to the test-suite)."""
+"""Hypothesis strategies over the whole input contract, derived from the field table."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import strategies as st
 
-from intervene_rules.situation import Actor, Force, Observer, Situation, Subject
-from intervene_rules.vocabulary import (
-    ForceType,
-    Misconduct,
-    PriorIntervention,
-    Rank,
-    Resistance,
-)
+from intervene_rules.fields import SITUATION_FIELDS, FieldSpec
+from intervene_rules.situation import Situation
 
 # durations cluster around the thresholds rulesets use, and include exact hits
 durations = st.one_of(
@@ -21,25 +17,24 @@ durations = st.one_of(
 )
 
 
+def values(spec: FieldSpec) -> st.SearchStrategy[Any]:
+    """Every value a field of the contract can take, by its kind."""
+    if spec.kind == "number":
+        return durations
+    if spec.kind == "set":
+        assert spec.enum is not None
+        return st.lists(st.sampled_from(list(spec.enum)), max_size=4)
+    return st.sampled_from(spec.domain)
+
+
 @st.composite
 def situations(draw: st.DrawFn) -> Situation:
     """Any valid situation."""
-    return Situation(
-        actor=Actor(rank=draw(st.sampled_from(Rank))),
-        observer=Observer(
-            rank=draw(st.sampled_from(Rank)),
-            realistic_opportunity=draw(st.sampled_from([True, False, None])),
-            prior_intervention=draw(st.sampled_from(PriorIntervention)),
-        ),
-        force=Force(
-            type=draw(st.sampled_from(ForceType)),
-            still_needed=draw(st.booleans()),
-            duration_s=draw(durations),
-        ),
-        subject=Subject(
-            resistance=draw(st.sampled_from(Resistance)),
-            restrained=draw(st.booleans()),
-            medical_distress=draw(st.booleans()),
-        ),
-        misconduct=tuple(draw(st.lists(st.sampled_from(Misconduct), max_size=4))),
-    )
+    data: dict[str, Any] = {}
+    for spec in SITUATION_FIELDS:
+        node = data
+        *parents, leaf = spec.path
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = draw(values(spec))
+    return Situation.model_validate(data)

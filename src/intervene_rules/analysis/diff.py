@@ -19,6 +19,7 @@ from intervene_rules.analysis.regions import cover
 from intervene_rules.analysis.space import Point, Space
 from intervene_rules.decision import Decision
 from intervene_rules.engine.row import make_row
+from intervene_rules.engine.table import table_for
 from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.situation import Situation
 from intervene_rules.vocabulary import Stage
@@ -130,7 +131,7 @@ def diff(
     examples: dict[str, tuple[Decision, Decision]] = {}
     citations_only = 0
     total = space.size
-    sides = [(rs, rs.program, rs.table) for rs in (a, b)]
+    sides = [(rs, rs.program, table_for(rs)) for rs in (a, b)]
     for i, p in enumerate(space.points()):
         s = space.situation(p)
         decisions = []

@@ -47,12 +47,13 @@ from intervene_rules.analysis.sweep import (
     positions,
 )
 from intervene_rules.engine.native import Firings, compile_cond
-from intervene_rules.engine.row import Row, make_row
+from intervene_rules.engine.row import Row, make_row, with_conclusions
+from intervene_rules.engine.table import table_for
 from intervene_rules.errors import InterveneRulesError
 from intervene_rules.ruleset.ir import Program
 from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.situation import Situation
-from intervene_rules.vocabulary import Action, ForceType, PriorIntervention
+from intervene_rules.vocabulary import ForceType, PriorIntervention
 
 TABLE_SAMPLE = 256
 """Points of the space (about) on which invariant 1 asks the decision table too."""
@@ -169,13 +170,8 @@ def excusal(program: Program) -> Excusal:
         preds = [p for inv, p in declared if inv == n]
         if not preds:
             return False
-        row = dict(row)
-        for r in fired:
-            for f in r.facts:
-                row["fact." + f] = True
-        acts = [r.action for r in fired if r.action is not None]
-        row["action"] = max(acts) if acts else Action.NONE
-        return any(p(row) for p in preds)
+        concluded = with_conclusions(row, fired)
+        return any(p(concluded) for p in preds)
 
     return covered
 
@@ -188,7 +184,7 @@ def excuses(ruleset: Ruleset) -> Callable[[int, Situation], bool]:
 
     def at(n: int, s: Situation) -> bool:
         row = make_row(ruleset.program, s)
-        return covered(n, row, ruleset.table.native.fire(row))
+        return covered(n, row, table_for(ruleset).native.fire(row))
 
     return at
 
@@ -253,6 +249,7 @@ class InvariantChecker:
     def __init__(self, walk: Walk, *, thorough: bool = False) -> None:
         self.side = side = walk.sides[0]
         self.ruleset = side.ruleset
+        self.table = table_for(side.ruleset)
         space = walk.space
         self.key = point_simplicity(space)
         self.covered = excusal(self.ruleset.program)
@@ -467,8 +464,8 @@ class InvariantChecker:
             if row != self.side.rows.at(p):
                 problems.append("the analysis's row differs from the engine's row")
             for how, d in (
-                ("the decision table", rs.table.decide(s)),
-                ("the decision table's firing cache", rs.table.from_firings(row, o.fired)),
+                ("the decision table", self.table.decide(s)),
+                ("the decision table's firing cache", self.table.from_firings(row, o.fired)),
             ):
                 pair = (id(d), id(o.decision))
                 same = self.compared.get(pair)

@@ -19,6 +19,7 @@ the walk refuses with `AnalysisBudgetError` instead of running for hours.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import operator
 from collections.abc import Callable, Iterator, Sequence
@@ -44,6 +45,7 @@ from intervene_rules.engine.classes import tests_of
 from intervene_rules.engine.merge import build_decision
 from intervene_rules.engine.native import Firings
 from intervene_rules.engine.row import Row, make_row
+from intervene_rules.engine.table import table_for
 from intervene_rules.errors import AnalysisBudgetError, Issue
 from intervene_rules.location import SourceLocation
 from intervene_rules.ruleset.ruleset import Ruleset
@@ -174,8 +176,9 @@ class Outcome:
     def of(cls, ruleset: Ruleset, row: Row, fired: Firings) -> tuple[Outcome, tuple[str, ...]]:
         """The outcome of `fired` at `row`, and the row fields the merge read."""
         tracked = _Reads(row)
+        day = ruleset.as_of
         try:
-            d = build_decision(ruleset, tracked, fired)
+            d = build_decision(ruleset.period(day or dt.date.today()), tracked, fired, day)
         except Exception as exc:  # invariant 1 reports it: every situation gets a decision
             return cls(fired, None, f"{type(exc).__name__}: {exc}"), tuple(sorted(tracked.read))
         deciding = [r for r in fired if r.stage is Stage.DETERMINE_ACTION]
@@ -267,7 +270,7 @@ class Side:
     def __init__(self, ruleset: Ruleset, space: Space) -> None:
         self.ruleset = ruleset
         self.rows = Rows(ruleset, space)
-        self.fire: Callable[[Row], Firings] = ruleset.table.native.fire
+        self.fire: Callable[[Row], Firings] = table_for(ruleset).native.fire
         self.tested = {t.field for r in ruleset.program.rules for t in tests_of(r.when)}
         self.keyed: tuple[str, ...] = ()
         self.memo: dict[Any, Outcome] = {}

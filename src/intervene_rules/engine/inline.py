@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from functools import cache
 
+from intervene_rules.engine.native import satisfying_values
+from intervene_rules.fields import FACT_PREFIX
 from intervene_rules.ruleset.compile import negate
-from intervene_rules.ruleset.fields import FACT_PREFIX
 from intervene_rules.ruleset.ir import AllOf, AnyOf, Cond, Program, Test
 from intervene_rules.vocabulary import Action
 
@@ -40,20 +41,10 @@ def inline_program(program: Program, *, inline_action: bool = True) -> dict[str,
 
     def action_test(t: Test) -> Cond:
         levels = list(Action)
+        allowed = satisfying_values(t)
 
         def satisfied(a: Action) -> bool:
-            v = t.value
-            result: bool = {
-                "eq": a == v,
-                "ne": a != v,
-                "in": a in v,
-                "not_in": a not in v,
-                "lt": a < v,
-                "lte": a <= v,
-                "gt": a > v,
-                "gte": a >= v,
-            }[t.op]
-            return result
+            return a in allowed
 
         # action == a  <=>  action >= a  and not action >= next(a)
         parts: list[Cond] = []
@@ -70,8 +61,7 @@ def inline_program(program: Program, *, inline_action: bool = True) -> dict[str,
             return AnyOf(tuple(expand(c) for c in cond.items), cond.origin)
         if cond.field.startswith(FACT_PREFIX):
             holds = fact_holds(cond.field[len(FACT_PREFIX) :])
-            want = cond.value if cond.op == "eq" else not cond.value
-            return holds if want else negate(holds)
+            return holds if cond.op.compare(True, cond.value) else negate(holds)
         if cond.field == "action" and inline_action:
             return action_test(cond)
         return cond

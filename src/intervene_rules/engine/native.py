@@ -1,7 +1,10 @@
-"""The native evaluator: the IR compiled to Python closures, run stage by stage.
+"""The native evaluator: the IR compiled to one generated Python function, run in order.
 
-This is the reference implementation: the differential tests hold every other evaluator
-to it. It reports only which rules fired; `merge` builds the decision.
+It reports only which rules fired; `merge` builds the decision. Two readings of one
+condition exist here, both derived from `Op`: `compile_cond` (closures, used for single
+conditions: value classes, invariant exceptions, coverage) and `generate` (the whole program
+as one function, several times faster). A test holds both, and an independent reference
+interpreter, to the same answer over every condition of every bundled ruleset.
 """
 
 from __future__ import annotations
@@ -9,35 +12,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from intervene_rules.engine.row import Row
-from intervene_rules.ruleset.fields import FACT_PREFIX, FIELDS
-from intervene_rules.ruleset.ir import AllOf, AnyOf, Cond, Program, Rule, Test
+from intervene_rules.engine.row import Row, with_conclusions
+from intervene_rules.fields import FACT_PREFIX, FIELDS
+from intervene_rules.ruleset.ir import AllOf, AnyOf, Cond, Op, Program, Rule, Test
 from intervene_rules.vocabulary import Action
 
 Pred = Callable[[Row], bool]
 Firings = tuple[Rule, ...]
 
 
-def _order_key(field: str) -> Callable[[Any], int]:
-    spec = FIELDS[field]
-    return spec.order_key
-
-
 def compile_cond(cond: Cond) -> Pred:
     """A predicate over a row that is true exactly when `cond` holds."""
-    if isinstance(cond, AllOf):
+    if isinstance(cond, AllOf | AnyOf):
         parts = [compile_cond(c) for c in cond.items]
-        if not parts:
-            return lambda row: True
         if len(parts) == 1:
             return parts[0]
-        return lambda row: all(p(row) for p in parts)
-    if isinstance(cond, AnyOf):
-        parts = [compile_cond(c) for c in cond.items]
-        if not parts:
-            return lambda row: False
-        if len(parts) == 1:
-            return parts[0]
+        if isinstance(cond, AllOf):
+            return lambda row: all(p(row) for p in parts)
         return lambda row: any(p(row) for p in parts)
     return _compile_test(cond)
 
@@ -45,45 +36,37 @@ def compile_cond(cond: Cond) -> Pred:
 def _compile_test(t: Test) -> Pred:
     f, op, v = t.field, t.op, t.value
     if f.startswith(FACT_PREFIX):
-        want = v if op == "eq" else not v
-        return lambda row: bool(row.get(f, False)) is want
-    if op == "eq":
-        return lambda row: row[f] == v
-    if op == "ne":
-        return lambda row: row[f] != v
-    if op == "in":
-        members = frozenset(v)
-        return lambda row: row[f] in members
-    if op == "not_in":
-        members = frozenset(v)
-        return lambda row: row[f] not in members
-    if op == "contains_any":
-        items = frozenset(v)
-        return lambda row: not items.isdisjoint(row[f])
-    if op == "contains_none":
-        items = frozenset(v)
-        return lambda row: items.isdisjoint(row[f])
-    if op == "empty":
+        # a fact no rule has concluded is false
+        return lambda row: op.compare(bool(row.get(f, False)), v)
+    if op is Op.EMPTY:
         return lambda row: (len(row[f]) == 0) is v
+    if op in (Op.CONTAINS_ANY, Op.CONTAINS_NONE):
+        items = frozenset(v)
+        want = op is Op.CONTAINS_ANY
+        return lambda row: (not items.isdisjoint(row[f])) is want
     spec = FIELDS[f]
     if spec.kind == "number":
-        cmp: dict[str, Callable[[float, float], bool]] = {
-            "lt": lambda a, b: a < b,
-            "lte": lambda a, b: a <= b,
-            "gt": lambda a, b: a > b,
-            "gte": lambda a, b: a >= b,
-        }
-        c = cmp[op]
-        return lambda row: row[f] is not None and c(row[f], v)
-    key = _order_key(f)
-    # ordered enums: compare positions (force types by severity level)
-    bound = key(v)
-    allowed = frozenset(m for m in spec.domain if _cmp(op, key(m), bound))
+        if op.is_order:
+            # an unknown (null) number satisfies no order comparison
+            return lambda row: row[f] is not None and op.compare(row[f], v)
+        return lambda row: op.compare(row[f], v)
+    # finite domains: the test holds exactly on the values that satisfy it
+    allowed = satisfying_values(t)
     return lambda row: row[f] in allowed
 
 
-def _cmp(op: str, a: int, b: int) -> bool:
-    return {"lt": a < b, "lte": a <= b, "gt": a > b, "gte": a >= b}[op]
+def satisfying_values(t: Test) -> frozenset[Any]:
+    """The values of a finite-domain field for which `t` holds."""
+    spec = FIELDS[t.field]
+    op, v = t.op, t.value
+    if op is Op.IN:
+        return frozenset(v)
+    if op is Op.NOT_IN:
+        return frozenset(x for x in spec.domain if x not in v)
+    if op.is_order:
+        bound = spec.order_key(v)
+        return frozenset(x for x in spec.domain if op.compare(spec.order_key(x), bound))
+    return frozenset(x for x in spec.domain if op.compare(x, v))
 
 
 def _expr(cond: Cond, consts: dict[str, Any]) -> str:
@@ -101,32 +84,29 @@ def _expr(cond: Cond, consts: dict[str, Any]) -> str:
 
     f, op, v = cond.field, cond.op, cond.value
     if f.startswith(FACT_PREFIX):
-        want = v if op == "eq" else not v
         local = "f_" + f[len(FACT_PREFIX) :]
-        return local if want else f"(not {local})"
+        return local if op.compare(True, v) else f"(not {local})"
     if f == "action":
-        pred = _compile_test(cond)
-        allowed = frozenset(i for i, lvl in enumerate(Action) if pred({"action": lvl}))
+        levels = list(Action)
+        allowed = frozenset(levels.index(x) for x in satisfying_values(cond))
         return f"(a in {const(allowed)})"
     get = f"r[{f!r}]"
     spec = FIELDS[f]
     if spec.kind == "number":
-        if v is None:
-            return f"({get} is None)" if op == "eq" else f"({get} is not None)"
-        py = {"eq": "==", "ne": "!=", "lt": "<", "lte": "<=", "gt": ">", "gte": ">="}[op]
-        if op == "ne":
-            return f"({get} != {const(v)})"
-        return f"({get} is not None and {get} {py} {const(v)})"
+        if op.is_order:
+            return f"({get} is not None and {get} {op.python} {const(v)})"
+        return f"({get} {op.python} {const(v)})"
     if spec.kind == "set":
-        if op == "empty":
+        if op is Op.EMPTY:
             return f"(not {get})" if v else f"bool({get})"
         c = const(frozenset(v))
-        return f"(not {c}.isdisjoint({get}))" if op == "contains_any" else f"{c}.isdisjoint({get})"
-    # finite domains: test membership in the satisfying values
-    pred = _compile_test(cond)
-    allowed_values = frozenset(x for x in spec.domain if pred({f: x}))
+        return f"(not {c}.isdisjoint({get}))" if op is Op.CONTAINS_ANY else f"{c}.isdisjoint({get})"
+    allowed_values = satisfying_values(cond)
+    if not allowed_values:
+        return "False"
     if spec.kind in ("bool", "tribool"):
-        return f"({get} in {const(tuple(allowed_values))})" if allowed_values else "False"
+        # a tuple: True == 1 would make a frozenset of bools match integers
+        return f"({get} in {const(tuple(allowed_values))})"
     return f"({get} in {const(allowed_values)})"
 
 
@@ -150,14 +130,7 @@ def generate(program: Program) -> tuple[str, dict[str, Any]]:
 
 
 class NativeEvaluator:
-    """Runs a program's rules in order; later stages see earlier conclusions.
-
-    The program is generated once as one Python function (conditions inlined as boolean
-    expressions, facts and the action as locals), which is several times faster than
-    walking closures; `compile_cond` remains the reference for single conditions.
-    """
-
-    name = "native"
+    """Runs a program's rules in order; later stages see earlier conclusions."""
 
     def __init__(self, program: Program) -> None:
         self.program = program
@@ -170,3 +143,24 @@ class NativeEvaluator:
     def fire(self, row: Row) -> Firings:
         """The rules that fire for `row`, in evaluation order."""
         return self._fire(row)
+
+
+class ClosureEvaluator:
+    """The same program run by walking `compile_cond` closures: slower, simpler.
+
+    Kept as a second reading of the IR so a test can hold the generated code to it.
+    """
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self._preds = [(r, compile_cond(r.when)) for r in program.rules]
+
+    def fire(self, row: Row) -> Firings:
+        """The rules that fire for `row`, in evaluation order."""
+        out: list[Rule] = []
+        current = with_conclusions(row, ())
+        for rule, pred in self._preds:
+            if pred(current):
+                out.append(rule)
+                current = with_conclusions(current, (rule,))
+        return tuple(out)

@@ -1,19 +1,26 @@
 """The flat view of a situation that rules read: input fields plus the built-in derived ones.
 
-Derived fields are computed here, once, from the situation and the program (force grid,
-opportunity setting); evaluators never recompute them, so both see the same values.
+The input part is the field table (`intervene_rules.fields`) read off the situation; derived
+fields are computed here, once, from it and the program (force grid, opportunity setting);
+evaluators never recompute them, so every evaluator sees the same values. Conclusions of
+rules enter a row only through `with_conclusions`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from operator import attrgetter
 from typing import Any
 
 from intervene_rules.decision import TraceStep
-from intervene_rules.ruleset.ir import Program
+from intervene_rules.fields import FACT_PREFIX, SITUATION_FIELDS
+from intervene_rules.ruleset.ir import Program, Rule
 from intervene_rules.situation import Situation
-from intervene_rules.vocabulary import Stage, relation
+from intervene_rules.vocabulary import Action, Stage, relation
 
 Row = dict[str, Any]
+
+_INPUTS = tuple((spec.name, attrgetter(spec.name), spec.kind == "set") for spec in SITUATION_FIELDS)
 
 
 def has_opportunity(program: Program, stated: bool | None, duration_s: float | None) -> bool:
@@ -25,26 +32,38 @@ def has_opportunity(program: Program, stated: bool | None, duration_s: float | N
 
 
 def make_row(program: Program, s: Situation) -> Row:
-    """Every readable field of `s` by name (conclusions are added by the evaluator)."""
-    force_type = s.force.type
-    return {
-        "actor.rank": s.actor.rank,
-        "observer.rank": s.observer.rank,
-        "observer.realistic_opportunity": s.observer.realistic_opportunity,
-        "observer.prior_intervention": s.observer.prior_intervention,
-        "force.type": force_type,
-        "force.still_needed": s.force.still_needed,
-        "force.duration_s": s.force.duration_s,
-        "subject.resistance": s.subject.resistance,
-        "subject.restrained": s.subject.restrained,
-        "subject.medical_distress": s.subject.medical_distress,
-        "misconduct": frozenset(s.misconduct),
-        "observer.relation": relation(s.observer.rank, s.actor.rank),
-        "observer.has_opportunity": has_opportunity(
-            program, s.observer.realistic_opportunity, s.force.duration_s
-        ),
-        "force.exceeds_grid": force_type not in program.force_grid[s.subject.resistance],
-    }
+    """Every readable field of `s` by name, input and derived (no conclusions yet)."""
+    row: Row = {name: frozenset(get(s)) if is_set else get(s) for name, get, is_set in _INPUTS}
+    return derive(program, row)
+
+
+def derive(program: Program, row: Row) -> Row:
+    """Add the built-in derived fields to a row of input fields (in place; returns it)."""
+    row["observer.relation"] = relation(row["observer.rank"], row["actor.rank"])
+    row["observer.has_opportunity"] = has_opportunity(
+        program, row["observer.realistic_opportunity"], row["force.duration_s"]
+    )
+    row["force.exceeds_grid"] = (
+        row["force.type"] not in program.force_grid[row["subject.resistance"]]
+    )
+    return row
+
+
+def with_conclusions(row: Row, fired: Iterable[Rule]) -> Row:
+    """A copy of `row` with the conclusions of `fired`: its facts true, the highest action.
+
+    The one place conclusions enter a row: what a rule of a later stage, a declared
+    invariant exception or a coverage probe reads as `fact.<name>` and `action`.
+    """
+    out = dict(row)
+    action: Action = row.get("action", Action.NONE)
+    for rule in fired:
+        for fact in rule.facts:
+            out[FACT_PREFIX + fact] = True
+        if rule.action is not None and rule.action > action:
+            action = rule.action
+    out["action"] = action
+    return out
 
 
 def derivations(program: Program, row: Row) -> list[TraceStep]:

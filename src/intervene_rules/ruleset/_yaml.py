@@ -2,8 +2,9 @@
 
 PyYAML's composer gives nodes with marks; we construct plain Python values ourselves so we
 can record `path -> (line, col)`, refuse duplicate keys (PyYAML keeps the last silently),
-refuse tags beyond YAML's plain types, and bound the work: file size, nesting depth, and
-the nodes visited through aliases (a "billion laughs" document is refused, not expanded).
+refuse tags beyond YAML's plain types, and bound the work: file size, nesting depth, the
+values a document holds, and the values its aliases would add (a "billion laughs" document
+is refused, not expanded; a large document without aliases is told it is large).
 Mapping keys are kept as written (`yes:` is the key "yes", not True).
 """
 
@@ -20,15 +21,18 @@ from intervene_rules.location import SourceLocation
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 48
-MAX_NODES = 200_000
+#: Values (mappings, lists, scalars) written in one document.
+MAX_NODES = 500_000
+#: Values that aliases add by repeating what their anchor names.
+MAX_ALIAS_NODES = 100_000
 
 _TAG = "tag:yaml.org,2002:"
 #: Tags a ruleset may carry, implicitly or explicitly; others (!!binary, !!set, !!python/...)
 #: would silently change what a value means, so they are refused.
 _SCALAR_TAGS = frozenset(_TAG + t for t in ("str", "int", "float", "bool", "null", "timestamp"))
 _HELP = {
-    "ruleset_too_large": "split the ruleset into layers with `extends`; do not expand aliases "
-    "into large structures",
+    "ruleset_too_large": "split the ruleset into layers with `extends`; do not use aliases to "
+    "repeat large structures",
     "ruleset_too_deep": "flatten the conditions; rulesets never need this depth",
     "ruleset_yaml_merge_key": "write the keys out instead of merging them with `<<`",
     "ruleset_yaml_key": "write each key as plain text, e.g. `title:`",
@@ -45,7 +49,6 @@ class Document:
     """Parsed YAML: the data, and the location of every mapping key / sequence item."""
 
     file: str
-    text: str
     data: Any
     locs: dict[Path, tuple[int, int]] = field(default_factory=dict)
 
@@ -148,7 +151,7 @@ def parse(text: str | bytes, file: str) -> tuple[Document | None, list[Issue]]:
         except yaml.YAMLError:
             node = None  # reported below, in the Python parser's words
         else:
-            return _finish(node, text, file, fast)
+            return _finish(node, file, fast)
         finally:
             fast.dispose()
     try:
@@ -184,21 +187,21 @@ def parse(text: str | bytes, file: str) -> tuple[Document | None, list[Issue]]:
             return None, [_issue("ruleset_yaml_syntax", msg, file, mark)]
         except yaml.YAMLError as exc:
             return None, [_issue("ruleset_yaml_syntax", str(exc), file, None)]
-        return _finish(node, text, file, loader)
+        return _finish(node, file, loader)
     finally:
         loader.dispose()
 
 
 def _finish(
-    node: yaml.Node | None, text: str, file: str, loader: yaml.SafeLoader
+    node: yaml.Node | None, file: str, loader: yaml.SafeLoader
 ) -> tuple[Document | None, list[Issue]]:
     where = SourceLocation(file, 1, 1)
     if node is None:
         return None, [
             Issue("ruleset_empty", "the file is empty", where, help="write a ruleset mapping")
         ]
-    doc = Document(file=file, text=text, data=None)
-    counter = [0]
+    doc = Document(file=file, data=None)
+    counter = _Count()
     issues: list[Issue] = []
     try:
         doc.data = _build(node, (), doc, loader, 0, counter, issues)
@@ -228,22 +231,41 @@ def _too_deep(where: SourceLocation) -> Issue:
     )
 
 
+@dataclass
+class _Count:
+    """Values built so far: those written, and the repeats that aliases add."""
+
+    seen: set[int] = field(default_factory=set)
+    repeated: int = 0
+
+
 def _build(
     node: yaml.Node,
     path: Path,
     doc: Document,
     loader: yaml.SafeLoader,
     depth: int,
-    n: list[int],
+    n: _Count,
     issues: list[Issue],
 ) -> Any:
-    n[0] += 1
-    if n[0] > MAX_NODES:
-        raise _Budget(
-            f"the document expands to more than {MAX_NODES} nodes (an alias bomb?)",
-            node.start_mark,
-            "ruleset_too_large",
-        )
+    # an alias is the anchored node object itself, met again
+    if id(node) in n.seen:
+        n.repeated += 1
+        if n.repeated > MAX_ALIAS_NODES:
+            raise _Budget(
+                f"aliases repeat more than {MAX_ALIAS_NODES} values (an alias bomb?)",
+                node.start_mark,
+                "ruleset_too_large",
+            )
+    else:
+        n.seen.add(id(node))
+        if len(n.seen) > MAX_NODES:
+            raise _Budget(
+                f"the document holds more than {MAX_NODES} values (mappings, lists and "
+                "scalars); that is more than one file may hold",
+                node.start_mark,
+                "ruleset_too_large",
+            )
     if depth > MAX_DEPTH:
         raise _Budget(
             f"the document nests deeper than {MAX_DEPTH} levels",

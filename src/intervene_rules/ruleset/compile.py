@@ -3,12 +3,14 @@
 Each pass is a pure function that reads the `_State` and appends `Issue`s (OPA's compiler
 stages): `lower` (conditions -> IR in negation normal form), `check_citations`,
 `check_conclusions` (what may be concluded and read at which stage), `order` (evaluation
-order: stage, then fact dependencies; cycles refused). `digest` hashes the meaning.
+order: stage, then fact dependencies; cycles refused). Every pass runs, whatever the passes
+before it found, so one run reports the errors of every phase; a rule whose condition did
+not lower is left out of the passes that read conditions (its errors could hide others of
+its own, never those of other rules). `digest` hashes the meaning.
 """
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
@@ -17,41 +19,26 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from intervene_rules.errors import Issue
+from intervene_rules.fields import FACT_PREFIX, FIELDS, FieldSpec, fact_field
 from intervene_rules.location import SourceLocation
-from intervene_rules.ruleset.fields import (
-    FACT_PREFIX,
-    FIELDS,
-    OPS_BY_KIND,
-    FieldSpec,
-    fact_field,
-)
 from intervene_rules.ruleset.ir import (
     AllOf,
     AnyOf,
     Cond,
     InvariantException,
+    Op,
     Opportunity,
     Program,
     Report,
     Rule,
     Test,
+    ops_for,
 )
 from intervene_rules.ruleset.load import Merged, Placed
 from intervene_rules.ruleset.model import RuleSpec, basis_ids
+from intervene_rules.suggest import did_you_mean
 from intervene_rules.vocabulary import Duty, ForceType, Resistance, Stage
 
-_NEGATE = {
-    "eq": "ne",
-    "ne": "eq",
-    "in": "not_in",
-    "not_in": "in",
-    "lt": "gte",
-    "gte": "lt",
-    "lte": "gt",
-    "gt": "lte",
-    "contains_any": "contains_none",
-    "contains_none": "contains_any",
-}
 _COMBINATORS = ("all", "any", "not")
 
 
@@ -63,6 +50,7 @@ class _State:
     ordered: list[Rule] = field(default_factory=list)
     exceptions: list[InvariantException] = field(default_factory=list)
     replaced: dict[str, Rule] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)  # rules whose condition did not lower
 
 
 Pass = Callable[[_State], None]
@@ -74,13 +62,13 @@ def negate(cond: Cond) -> Cond:
         return AnyOf(tuple(negate(c) for c in cond.items), cond.origin)
     if isinstance(cond, AnyOf):
         return AllOf(tuple(negate(c) for c in cond.items), cond.origin)
-    if cond.op == "empty":
-        return Test(cond.field, "empty", not cond.value, cond.origin)
-    flipped = Test(cond.field, _NEGATE[cond.op], cond.value, cond.origin)
+    if cond.op is Op.EMPTY:
+        return Test(cond.field, Op.EMPTY, not cond.value, cond.origin)
+    flipped = Test(cond.field, cond.op.negation, cond.value, cond.origin)
     spec = FIELDS.get(cond.field)
-    if spec is not None and spec.kind == "number" and cond.op in ("lt", "lte", "gt", "gte"):
+    if spec is not None and spec.kind == "number" and cond.op.is_order:
         # an unknown (null) number satisfies neither `x < v` nor `x >= v`
-        return AnyOf((flipped, Test(cond.field, "eq", None, cond.origin)), cond.origin)
+        return AnyOf((flipped, Test(cond.field, Op.EQ, None, cond.origin)), cond.origin)
     return flipped
 
 
@@ -89,7 +77,7 @@ def negate(cond: Cond) -> Cond:
 
 def _lower(state: _State) -> None:
     everything = [*state.merged.rules.values(), *state.merged.replaced.values()]
-    facts = {f for p in everything for f in p.value.then.facts}
+    facts = {f for p in everything for f in p.value.then.facts} | state.merged.unchecked_facts
     for new_id, old in state.merged.replaced.items():
         original: RuleSpec = old.value
         state.replaced[new_id] = _build_rule(
@@ -105,7 +93,10 @@ def _lower(state: _State) -> None:
         if rule.when is None:
             cond: Cond = AllOf((), placed.loc)
         else:
+            before = len(state.issues)
             cond = _parse(rule.when, path, placed, facts, state.issues)
+            if len(state.issues) > before:
+                state.broken.add(rule.id)
         state.lowered.append((placed, cond))
     for placed in state.merged.exceptions:
         exc = placed.value
@@ -187,7 +178,7 @@ def _field_tests(
         concluded = [FACT_PREFIX + f for f in sorted(facts)]
         if name.startswith(FACT_PREFIX):
             # a fact is only ever confused with another fact
-            hint = difflib.get_close_matches(name, concluded, n=1, cutoff=0.6)
+            hint = did_you_mean(name, concluded, cutoff=0.6)
             msg = f"no rule concludes fact {name[len(FACT_PREFIX) :]!r}"
             code = "ruleset_unknown_fact"
             advice = "read a fact some rule concludes (`then: {facts: [...]}`)" + (
@@ -195,7 +186,7 @@ def _field_tests(
             )
         else:
             known = [*FIELDS, *concluded, *_COMBINATORS]
-            hint = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+            hint = did_you_mean(name, known, cutoff=0.5)
             msg = f"unknown field {name!r}"
             code = "ruleset_unknown_field"
             advice = "see the field list in the ruleset format reference"
@@ -204,7 +195,7 @@ def _field_tests(
                 code,
                 msg,
                 loc,
-                help=(f"did you mean {hint[0]!r}? " if hint else "") + advice,
+                help=hint + advice,
                 ctx={"field": name},
             )
         )
@@ -217,7 +208,7 @@ def _field_tests(
                     f"no test for {name}: the operator mapping is empty",
                     loc,
                     help=f"write a value or an operator, e.g. `{name}: {{ne: ...}}`; "
-                    f"allowed operators: {', '.join(sorted(OPS_BY_KIND[spec.kind]))}",
+                    f"allowed operators: {', '.join(sorted(ops_for(spec.kind)))}",
                 )
             )
             return []
@@ -246,22 +237,22 @@ def _field_tests(
 
 
 def _make_test(
-    spec: FieldSpec, op: str, operand: Any, loc: SourceLocation, issues: list[Issue]
+    spec: FieldSpec, written: str, operand: Any, loc: SourceLocation, issues: list[Issue]
 ) -> Test | None:
-    allowed_ops = OPS_BY_KIND[spec.kind]
-    if op not in allowed_ops:
-        hint = difflib.get_close_matches(op, sorted(allowed_ops), n=1)
+    allowed_ops = ops_for(spec.kind)
+    if written not in allowed_ops:
         issues.append(
             Issue(
                 "ruleset_unknown_operator",
-                f"operator {op!r} cannot be used on {spec.name} ({spec.kind})",
+                f"operator {written!r} cannot be used on {spec.name} ({spec.kind})",
                 loc,
-                help=(f"did you mean {hint[0]!r}? " if hint else "")
+                help=did_you_mean(written, sorted(op.value for op in allowed_ops))
                 + f"allowed: {', '.join(sorted(allowed_ops))}",
             )
         )
         return None
-    if op in ("in", "not_in", "contains_any", "contains_none"):
+    op = Op(written)
+    if op.takes_list:
         if not isinstance(operand, list) or not operand:
             issues.append(
                 Issue(
@@ -277,7 +268,7 @@ def _make_test(
             return None
         order = {v: i for i, v in enumerate(spec.domain)}
         return Test(spec.name, op, tuple(sorted(set(values), key=order.__getitem__)), loc)
-    if op == "empty":
+    if op is Op.EMPTY:
         if not isinstance(operand, bool):
             issues.append(
                 Issue(
@@ -289,7 +280,7 @@ def _make_test(
             )
             return None
         return Test(spec.name, op, operand, loc)
-    if spec.kind == "number" and op in ("eq", "ne") and operand is None:
+    if spec.kind == "number" and op in (Op.EQ, Op.NE) and operand is None:
         return Test(spec.name, op, None, loc)
     coerced = _coerce(spec, operand, loc, issues)
     if coerced is _BAD:
@@ -334,13 +325,12 @@ def _coerce(spec: FieldSpec, value: Any, loc: SourceLocation, issues: list[Issue
     names = [m.value for m in domain]
     if isinstance(value, str) and value in names:
         return domain[names.index(value)]
-    hint = difflib.get_close_matches(str(value), names, n=1)
     issues.append(
         Issue(
             "ruleset_unknown_value",
             f"unknown value {value!r} for {spec.name}",
             loc,
-            help=(f"did you mean {hint[0]!r}? " if hint else "") + f"allowed: {', '.join(names)}",
+            help=did_you_mean(value, names) + f"allowed: {', '.join(names)}",
         )
     )
     return _BAD
@@ -366,15 +356,15 @@ def _check_citations(state: _State) -> None:
                 (sid, _loc(placed_opt, (*placed_opt.path, "basis", i)))
                 for i, sid in enumerate(basis_ids(placed_opt.value.basis))
             )
+    unchecked = state.merged.unchecked_sources
     for sid, loc in cited:
-        if sid not in state.merged.sources:
-            hint = difflib.get_close_matches(sid, known, n=1)
+        if sid not in state.merged.sources and sid not in unchecked:
             state.issues.append(
                 Issue(
                     "ruleset_unknown_source",
                     f"cites source {sid!r}, which no layer declares",
                     loc,
-                    help=(f"did you mean {hint[0]!r}? " if hint else "")
+                    help=did_you_mean(sid, known)
                     + "declare it under `sources:` with its verification status",
                 )
             )
@@ -423,6 +413,8 @@ def _check_conclusions(state: _State) -> None:
             )
     for placed, cond in state.lowered:
         rule = placed.value
+        if rule.id in state.broken:
+            continue
         for name in sorted(_reads(cond)):
             stages = concluded_at.get(name, [])
             if name == "action" and rule.stage <= Stage.DETERMINE_ACTION:
@@ -455,6 +447,8 @@ def _check_conclusions(state: _State) -> None:
 def _order(state: _State) -> None:
     by_stage: dict[Stage, list[tuple[Placed, Cond]]] = {}
     for placed, cond in state.lowered:
+        if placed.value.id in state.broken:
+            continue
         by_stage.setdefault(placed.value.stage, []).append((placed, cond))
     for stage in sorted(by_stage):
         group = by_stage[stage]
@@ -553,12 +547,16 @@ PASSES: tuple[tuple[str, Pass], ...] = (
 
 
 def compile_program(merged: Merged) -> tuple[Program | None, list[Issue]]:
-    """Run every pass; return the program, or None with the issues."""
-    state = _State(merged)
+    """Run every pass; return the program, or None with the issues.
+
+    The issues include those of loading and merging (`merged.issues`), so the caller
+    reports every phase's errors at once.
+    """
+    state = _State(merged, issues=list(merged.issues))
     for _, run in PASSES:
         run(state)
-        if any(i.severity == "error" for i in state.issues):
-            return None, state.issues
+    if any(i.severity == "error" for i in state.issues):
+        return None, state.issues
     grid = merged.grid_rows or {r: frozenset(ForceType) for r in Resistance}
     full_grid = {r: grid.get(r, frozenset(ForceType)) for r in Resistance}
     gspec = merged.force_grid.value if merged.force_grid else None

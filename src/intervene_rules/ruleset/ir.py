@@ -8,11 +8,126 @@ Conditions are in negation normal form: `Test`s over named fields combined by `A
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, TypeAlias
 
+from intervene_rules.fields import Kind
 from intervene_rules.location import SourceLocation
 from intervene_rules.vocabulary import Action, Duty, ForceType, Method, Rank, Resistance, Stage
+
+
+class Op(StrEnum):
+    """The comparison of a `Test`: its meaning, negation, kinds and rendering, in one place.
+
+    Every evaluator, the emitted durable_rules patterns, the analysis and the docs derive
+    from these members; `holds` is the reference meaning of a single comparison.
+    """
+
+    EQ = "eq"
+    NE = "ne"
+    IN = "in"
+    NOT_IN = "not_in"
+    LT = "lt"
+    LTE = "lte"
+    GT = "gt"
+    GTE = "gte"
+    CONTAINS_ANY = "contains_any"
+    CONTAINS_NONE = "contains_none"
+    EMPTY = "empty"
+
+    @property
+    def negation(self) -> Op:
+        """The operator true exactly where this one is false (`empty` negates its operand)."""
+        return _NEGATION[self]
+
+    @property
+    def kinds(self) -> frozenset[Kind]:
+        """The kinds of field this operator may be used on."""
+        return _KINDS[self]
+
+    @property
+    def symbol(self) -> str:
+        """How the docs and messages write it (`force.type ∉ {none, verbal}`)."""
+        return _SYMBOLS[self]
+
+    @property
+    def takes_list(self) -> bool:
+        """Whether the operand is a non-empty list of values."""
+        return self in (Op.IN, Op.NOT_IN, Op.CONTAINS_ANY, Op.CONTAINS_NONE)
+
+    @property
+    def is_order(self) -> bool:
+        """lt, lte, gt or gte: compares positions (enums) or magnitudes (numbers)."""
+        return self in (Op.LT, Op.LTE, Op.GT, Op.GTE)
+
+    @property
+    def python(self) -> str:
+        """The Python operator of a scalar comparison (eq, ne and the orders)."""
+        return _PYTHON[self]
+
+    def compare(self, a: Any, b: Any) -> bool:
+        """`a op b` for a scalar comparison (eq, ne and the orders)."""
+        return _COMPARE[self](a, b)
+
+
+_NEGATION = {
+    Op.EQ: Op.NE,
+    Op.NE: Op.EQ,
+    Op.IN: Op.NOT_IN,
+    Op.NOT_IN: Op.IN,
+    Op.LT: Op.GTE,
+    Op.GTE: Op.LT,
+    Op.LTE: Op.GT,
+    Op.GT: Op.LTE,
+    Op.CONTAINS_ANY: Op.CONTAINS_NONE,
+    Op.CONTAINS_NONE: Op.CONTAINS_ANY,
+    Op.EMPTY: Op.EMPTY,
+}
+_FINITE: frozenset[Kind] = frozenset({"enum", "ordered", "tribool", "action"})
+_ORDERED: frozenset[Kind] = frozenset({"ordered", "number", "action"})
+_KINDS: dict[Op, frozenset[Kind]] = {
+    Op.EQ: frozenset({"enum", "ordered", "bool", "tribool", "number", "action", "fact"}),
+    Op.NE: frozenset({"enum", "ordered", "bool", "tribool", "number", "action", "fact"}),
+    Op.IN: _FINITE,
+    Op.NOT_IN: _FINITE,
+    Op.LT: _ORDERED,
+    Op.LTE: _ORDERED,
+    Op.GT: _ORDERED,
+    Op.GTE: _ORDERED,
+    Op.CONTAINS_ANY: frozenset({"set"}),
+    Op.CONTAINS_NONE: frozenset({"set"}),
+    Op.EMPTY: frozenset({"set"}),
+}
+_SYMBOLS = {
+    Op.EQ: "=",
+    Op.NE: "≠",
+    Op.IN: "∈",
+    Op.NOT_IN: "∉",
+    Op.LT: "<",
+    Op.LTE: "≤",
+    Op.GT: ">",
+    Op.GTE: "≥",
+    Op.CONTAINS_ANY: "includes one of",
+    Op.CONTAINS_NONE: "includes none of",
+    Op.EMPTY: "is empty",
+}
+_PYTHON = {Op.EQ: "==", Op.NE: "!=", Op.LT: "<", Op.LTE: "<=", Op.GT: ">", Op.GTE: ">="}
+_COMPARE: dict[Op, Callable[[Any, Any], bool]] = {
+    Op.EQ: operator.eq,
+    Op.NE: operator.ne,
+    Op.LT: operator.lt,
+    Op.LTE: operator.le,
+    Op.GT: operator.gt,
+    Op.GTE: operator.ge,
+}
+
+
+def ops_for(kind: Kind) -> frozenset[Op]:
+    """The operators allowed on a field of `kind`."""
+    return frozenset(op for op in Op if kind in op.kinds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,7 +135,7 @@ class Test:
     """`field op value`. Set-valued operands are sorted tuples, so equal tests hash equal."""
 
     field: str
-    op: str
+    op: Op
     value: Any
     origin: SourceLocation
 

@@ -8,30 +8,34 @@ declared twice with different contents, conflicting rank aliases.
 
 from __future__ import annotations
 
-import difflib
-import re
-import types
-import typing
+import contextlib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from intervene_rules._validation import issues as to_issues
+from intervene_rules._validation import translate
 from intervene_rules.errors import Issue, RulesetError
 from intervene_rules.location import SourceLocation
 from intervene_rules.ruleset._yaml import MAX_BYTES, Document, parse, too_large
 from intervene_rules.ruleset.model import (
     ForceGridSpec,
-    NoticeSpec,
-    OpportunitySpec,
     RulesetSpec,
     RuleSpec,
-    SourceSpec,
 )
+from intervene_rules.suggest import did_you_mean
 from intervene_rules.vocabulary import ForceType, Rank, Resistance
 
 SUFFIX = ".yaml"
+
+#: Limits on one load, over all its layers (each file is also capped at `MAX_BYTES`): a
+#: ruleset is written by people; far beyond these, loading would take minutes and gigabytes.
+MAX_RULES = 20_000
+MAX_TOTAL_BYTES = 4 * MAX_BYTES
+MAX_LAYERS = 64
 
 
 def bundled_dir() -> Path:
@@ -51,16 +55,30 @@ def bundled_ids() -> list[str]:
     return sorted(p.stem for p in root.glob(f"*{SUFFIX}") if "." not in p.stem)
 
 
+T = TypeVar("T")
+
+
 @dataclass
 class Layer:
-    """One validated file, with the document kept for locations."""
+    """One validated file, with the document kept for locations.
+
+    When some items of the file failed validation, `spec` holds the others and `kept`
+    gives, per list section (`rules`, `sources`, ...), the position in the file of each item
+    kept, so every location still points at what was written.
+    """
 
     spec: RulesetSpec
     doc: Document
+    kept: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def loc(self, *path: str | int) -> SourceLocation:
         """Location of a path inside this file."""
         return self.doc.loc(path)
+
+    def numbered(self, section: str, items: Sequence[T]) -> list[tuple[int, T]]:
+        """The items of a list section with their positions in the file."""
+        index = self.kept.get(section)
+        return list(zip(index, items, strict=True)) if index is not None else list(enumerate(items))
 
 
 @dataclass
@@ -76,7 +94,14 @@ class Placed:
 
 @dataclass
 class Merged:
-    """All layers merged, base first, before compilation."""
+    """All layers merged, base first, before compilation.
+
+    `issues` holds the problems found while loading and merging: `compile_program` reports
+    them together with its own, so one run shows the errors of every phase. `unchecked_*`
+    name what was written in items left out (they failed validation, or the merge refused
+    them): reading such a fact, citing such a source or replacing such a rule is not
+    reported as a second error.
+    """
 
     top: RulesetSpec
     layers: list[Layer]
@@ -89,12 +114,33 @@ class Merged:
     rules: dict[str, Placed] = field(default_factory=dict)
     exceptions: list[Placed] = field(default_factory=list)
     replaced: dict[str, Placed] = field(default_factory=dict)
+    unchecked_facts: set[str] = field(default_factory=set)
+    unchecked_sources: set[str] = field(default_factory=set)
+    unchecked_rules: set[str] = field(default_factory=set)
+    issues: list[Issue] = field(default_factory=list)
+
+
+def _is_file(path: Path) -> bool:
+    """`path.is_file()`, false for a name the file system refuses (too long, NUL)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except (OSError, ValueError):
+        return False
 
 
 def resolve(ref: str | Path, *, relative_to: Path | None = None) -> Path | None:
     """Find the file of a bundled id, a sibling layer id, or a path; None if there is none.
 
-    A relative path written in a layer's `extends` is read from that layer's directory.
+    A relative path is read from `relative_to` when given. This serves the ruleset a caller
+    names (any path); the `extends` of a layer are resolved more strictly, inside the
+    ruleset's own folder (see `load_layers`).
     """
     text = str(ref)
     candidates: list[Path] = []
@@ -106,41 +152,92 @@ def resolve(ref: str | Path, *, relative_to: Path | None = None) -> Path | None:
     if "/" not in text and not text.endswith(SUFFIX):
         candidates.append(bundled_dir() / f"{text}{SUFFIX}")
     for path in candidates:
-        if path.is_file():
+        if _is_file(path):
             return path
     return None
 
 
-def load_layers(ref: str | Path) -> Merged:
+def _not_found(ref: str | Path) -> Issue:
+    text = str(ref)
+    shown = text if len(text) <= 100 else f"{text[:60]}… ({len(text):,} characters)"
+    where = SourceLocation(shown)
+    if _is_dir(Path(text)):
+        return Issue(
+            "ruleset_not_a_file",
+            f"{shown!r} is a directory, not a ruleset file",
+            where,
+            help=f"name one ruleset file in it (*{SUFFIX}) or a bundled id",
+        )
+    known = bundled_ids()
+    why = "no such file"
+    try:
+        Path(text).exists()
+    except OSError as exc:  # e.g. a name longer than the file system allows
+        why = (exc.strerror or "not a usable file name").lower()
+    except ValueError:
+        why = "not a usable file name"
+    return Issue(
+        "ruleset_not_found",
+        f"no ruleset {shown!r}: not a bundled id and {why}",
+        where,
+        help=did_you_mean(text, known) + f"bundled rulesets: {', '.join(known) or '(none)'}",
+    )
+
+
+@dataclass
+class _Load:
+    """The state of one load: what was read, the budgets left, where `extends` may lead."""
+
+    roots: tuple[Path, ...]
+    issues: list[Issue] = field(default_factory=list)
+    order: list[Layer] = field(default_factory=list)
+    seen: dict[Path, Layer] = field(default_factory=dict)
+    stack: list[Path] = field(default_factory=list)
+    bytes_read: int = 0
+    rules: int = 0
+    complete: bool = True  # every layer was read and validated (perhaps only in part)
+    over_budget: bool = False
+    unchecked_facts: set[str] = field(default_factory=set)
+    unchecked_sources: set[str] = field(default_factory=set)
+    unchecked_rules: set[str] = field(default_factory=set)
+
+
+def load_layers(ref: str | Path, *, allow_paths: Iterable[str | Path] = ()) -> Merged:
     """Load `ref` and every layer it extends, validate, and merge.
 
+    `extends` may name bundled ids and files inside the folder of `ref` (the resolved path:
+    no `..` or symbolic link leads out of it); `allow_paths` adds folders it may also read.
+
+    Problems of files that were read are returned in `Merged.issues` (compilation adds its
+    own and raises once); a file that could not be read or validated at all stops here.
+
     Raises:
-        RulesetError: with every issue found in every file involved.
+        RulesetError: a layer is missing, unreadable, not a ruleset, or over a limit; with
+            every issue found in every file involved.
 
     """
-    issues: list[Issue] = []
     path = resolve(ref)
     if path is None:
-        known = bundled_ids()
-        hint = difflib.get_close_matches(str(ref), known, n=1)
-        raise RulesetError(
-            [
-                Issue(
-                    "ruleset_not_found",
-                    f"no ruleset {str(ref)!r}: not a bundled id and no such file",
-                    SourceLocation(str(ref)),
-                    help=(f"did you mean {hint[0]!r}? " if hint else "")
-                    + f"bundled rulesets: {', '.join(known) or '(none)'}",
-                )
-            ]
-        )
-    order: list[Layer] = []
-    _visit(path, [], {}, order, issues, None)
-    if any(i.severity == "error" for i in issues):
+        raise RulesetError([_not_found(ref)])
+    roots = [path.resolve().parent, bundled_dir().resolve()]
+    for extra in allow_paths:
+        with contextlib.suppress(OSError, ValueError):
+            roots.append(Path(extra).resolve())
+    state = _Load(roots=tuple(roots))
+    _visit(path, state, None)
+    issues = state.issues
+    if not state.complete or not state.order:
+        # a missing or unreadable layer: what the others cite or conclude may be in it
         raise RulesetError(issues)
-    merged = _merge(order, issues)
-    if any(i.severity == "error" for i in issues):
-        raise RulesetError(issues)
+    merged = Merged(
+        top=state.order[-1].spec,
+        layers=state.order,
+        unchecked_facts=state.unchecked_facts,
+        unchecked_sources=state.unchecked_sources,
+        unchecked_rules=state.unchecked_rules,
+        issues=issues,
+    )
+    _merge(merged, issues)
     return merged
 
 
@@ -155,20 +252,41 @@ def _display(path: Path) -> str:
     return str(path)
 
 
-def _visit(
-    path: Path,
-    stack: list[Path],
-    seen: dict[Path, Layer],
-    order: list[Layer],
-    issues: list[Issue],
-    from_loc: SourceLocation | None,
-) -> Layer | None:
+def _inside(path: Path, roots: Sequence[Path]) -> bool:
     real = path.resolve()
-    if real in seen:
-        return seen[real]
-    if real in stack:
-        chain = " -> ".join(_display(p) for p in [*stack[stack.index(real) :], real])
-        issues.append(
+    return any(real == root or root in real.parents for root in roots)
+
+
+def _resolve_extends(ref: str, layer_dir: Path, roots: Sequence[Path]) -> Path | str:
+    """The file a layer's `extends` entry names, or why it may not be read (a message)."""
+    is_id = "/" not in ref and "\\" not in ref and not ref.endswith(SUFFIX)
+    candidates = [layer_dir / f"{ref}{SUFFIX}"] if is_id else []
+    candidates.append(layer_dir / ref)  # an absolute path stays absolute
+    outside = False
+    for path in candidates:
+        if _is_file(path):
+            if _inside(path, roots):
+                return path
+            outside = True
+    if is_id:
+        bundled = bundled_dir() / f"{ref}{SUFFIX}"
+        if _is_file(bundled):
+            return bundled
+    if outside:
+        return (
+            f"extends {ref!r}, which is outside the ruleset's folder; a layer may extend "
+            "bundled rulesets and files in its ruleset's folder"
+        )
+    return ""
+
+
+def _visit(path: Path, state: _Load, from_loc: SourceLocation | None) -> None:
+    real = path.resolve()
+    if real in state.seen or state.over_budget:
+        return
+    if real in state.stack:
+        chain = " -> ".join(_display(p) for p in [*state.stack[state.stack.index(real) :], real])
+        state.issues.append(
             Issue(
                 "ruleset_extends_cycle",
                 f"`extends` forms a cycle: {chain}",
@@ -176,40 +294,74 @@ def _visit(
                 help="a layer may only extend layers below it; remove one `extends` entry",
             )
         )
-        return None
-    layer = _read_layer(path, issues)
+        state.complete = False
+        return
+    if len(state.seen) + len(state.stack) >= MAX_LAYERS:
+        state.issues.append(
+            Issue(
+                "ruleset_too_large",
+                f"the ruleset has more than {MAX_LAYERS} layers",
+                from_loc or SourceLocation(_display(path)),
+                help="merge layers; a ruleset needs a few (federal, state, agency)",
+            )
+        )
+        state.complete = False
+        state.over_budget = True
+        return
+    layer = _read_layer(path, state)
     if layer is None:
-        return None
-    stack.append(real)
+        state.complete = False
+        return
+    state.stack.append(real)
     parent_dir = path.parent
     for i, parent_ref in enumerate(layer.spec.extends):
         loc = layer.loc("extends", i)
-        parent = resolve(parent_ref, relative_to=parent_dir)
-        if parent is None:
-            known = sorted({*bundled_ids(), *(p.stem for p in parent_dir.glob(f"*{SUFFIX}"))})
-            hint = difflib.get_close_matches(parent_ref, known, n=1)
-            issues.append(
+        parent = _resolve_extends(parent_ref, parent_dir, state.roots)
+        if isinstance(parent, str):
+            state.complete = False
+            if parent:
+                state.issues.append(
+                    Issue(
+                        "ruleset_extends_outside",
+                        parent,
+                        loc,
+                        help="move the layer into the ruleset's folder, or let the caller allow "
+                        "its folder: load_ruleset(path, allow_paths=[folder])",
+                    )
+                )
+                continue
+            siblings = _sibling_ids(parent_dir)
+            known = sorted({*bundled_ids(), *siblings})
+            state.issues.append(
                 Issue(
                     "ruleset_unknown_layer",
                     f"extends unknown layer {parent_ref!r}",
                     loc,
-                    help=(f"did you mean {hint[0]!r}? " if hint else "")
+                    help=did_you_mean(parent_ref, known)
                     + "write a bundled ruleset id, a sibling file's id, or a path",
                 )
             )
             continue
-        _visit(parent, stack, seen, order, issues, loc)
-    stack.pop()
-    seen[real] = layer
-    order.append(layer)
-    return layer
+        _visit(parent, state, loc)
+    state.stack.pop()
+    state.seen[real] = layer
+    state.order.append(layer)
 
 
-def _read_layer(path: Path, issues: list[Issue]) -> Layer | None:
+def _sibling_ids(directory: Path) -> list[str]:
+    try:
+        return [p.stem for p in directory.glob(f"*{SUFFIX}")]
+    except OSError:
+        return []
+
+
+def _read_layer(path: Path, state: _Load) -> Layer | None:
     shown = _display(path)
+    issues = state.issues
+    left = MAX_TOTAL_BYTES - state.bytes_read
     try:
         with path.open("rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)  # never read a huge file whole to refuse it
+            raw = fh.read(min(MAX_BYTES, left) + 1)  # never read a huge file whole to refuse it
         if len(raw) > MAX_BYTES:
             issues.append(too_large(SourceLocation(shown, 1, 1), path.stat().st_size))
             return None
@@ -217,12 +369,25 @@ def _read_layer(path: Path, issues: list[Issue]) -> Layer | None:
         issues.append(
             Issue(
                 "ruleset_unreadable",
-                f"cannot read: {exc.strerror}",
+                f"cannot read: {exc.strerror or type(exc).__name__}",
                 SourceLocation(shown),
                 help="check that the file exists and is readable",
             )
         )
         return None
+    if len(raw) > left:
+        issues.append(
+            Issue(
+                "ruleset_too_large",
+                f"the layers of this ruleset hold more than {MAX_TOTAL_BYTES} bytes together "
+                f"(the limit for one load)",
+                SourceLocation(shown, 1, 1),
+                help="a ruleset needs far less; merge or drop layers",
+            )
+        )
+        state.over_budget = True
+        return None
+    state.bytes_read += len(raw)
     doc, found = parse(raw, shown)
     issues.extend(found)
     if doc is None:
@@ -251,146 +416,126 @@ def _read_layer(path: Path, issues: list[Issue]) -> Layer | None:
             )
         )
         return None
-    try:
-        spec = RulesetSpec.model_validate(doc.data)
-    except ValidationError as exc:
-        # a value the YAML stage already refused (and replaced) is not reported twice
-        refused = [i.loc.path for i in found]
-        issues.extend(
-            i
-            for i in _pydantic_issues(exc, doc)
-            if not any(i.loc.path[: len(p)] == p for p in refused)
+    known = sum(1 for k in doc.data if k in RulesetSpec.model_fields)
+    if not known or 2 * known < len(doc.data):
+        # not a ruleset (a configuration, /etc/passwd): say so without quoting its content
+        issues.append(
+            Issue(
+                "ruleset_not_a_ruleset",
+                "this file is not a ruleset: most of its keys are not ruleset keys",
+                SourceLocation(shown, 1, 1),
+                help="a ruleset is a mapping with id, title, version, jurisdiction and rules",
+            )
         )
         return None
-    return Layer(spec, doc)
+    written = doc.data.get("rules")
+    state.rules += len(written) if isinstance(written, list) else 0
+    if state.rules > MAX_RULES:
+        issues.append(
+            Issue(
+                "ruleset_too_large",
+                f"the ruleset has {state.rules} rules with this layer; one load takes at most "
+                f"{MAX_RULES} rules over all its layers",
+                doc.loc(("rules",)),
+                help="a ruleset needs far fewer rules; merge rules that share a conclusion",
+            )
+        )
+        state.over_budget = True
+        return None
+    refused = [i.loc.path for i in found]
+    return _validate(doc, refused, state)
 
 
 def _yaml_type(value: Any) -> str:
     return "list" if isinstance(value, list) else "single value"
 
 
-# --- pydantic errors -> Issues with advice ------------------------------------------------
+# --- validation, keeping what can still be checked ----------------------------------------
+
+_SECTIONS = ("rules", "sources", "notices", "exceptions")
+#: Placeholders for a required top-level value that is wrong, so the rest can be checked.
+_PLACEHOLDERS = {"id": "invalid-id", "title": "?", "version": "?", "jurisdiction": "?"}
+#: Without these, checking the rest would report what is only a consequence.
+_VITAL = ("extends", "sources", "format")
+#: Union members pydantic names in error locations (not keys written in the file).
+_TAGS = frozenset({"str", "BasisRef"})
 
 
-def _unwrap(annotation: Any) -> Any:
-    """Return the model class inside list[...], dict[..., ...], X | None; else the annotation."""
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        for arg in typing.get_args(annotation):
-            if arg is not type(None):
-                return _unwrap(arg)
-    if origin in (list, tuple):
-        return _unwrap(typing.get_args(annotation)[0])
-    if origin is dict:
-        return _unwrap(typing.get_args(annotation)[1])
-    return annotation
-
-
-def _model_at(path: tuple[Any, ...]) -> type[BaseModel] | None:
-    model: Any = RulesetSpec
-    for part in path:
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            return None
-        if isinstance(part, str) and part in model.model_fields:
-            model = _unwrap(model.model_fields[part].annotation)
-        # list indices and dict keys keep the item model
-    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
-
-
-_QUOTED = re.compile(r"'([^']*)'")
-
-#: What to write instead, by pydantic error type (the YAML names of the types).
-_TYPE_HELP = {
-    "string_type": "write text here; quote it if YAML would read it as a number, date or "
-    'true/false (e.g. "1.0")',
-    "string_too_short": "write a non-empty text",
-    "string_pattern_mismatch": "use lower-case letters, digits, '_', '.' and '-', starting with "
-    "a letter or digit (e.g. my_rule_1)",
-    "list_type": "write a list, e.g. `[a, b]`, or one `- item` per line",
-    "tuple_type": "write a list, e.g. `[a, b]`, or one `- item` per line",
-    "too_short": "give at least one item",
-    "dict_type": "write a mapping of `key: value` lines",
-    "model_type": "write a mapping of `key: value` lines",
-    "model_attributes_type": "write a mapping of `key: value` lines",
-    "bool_type": "write true or false",
-    "int_type": "write a whole number without quotes",
-    "int_parsing": "write a whole number without quotes",
-    "int_from_float": "write a whole number without quotes",
-    "float_type": "write a number without quotes, e.g. 10 or 2.5",
-    "float_parsing": "write a number without quotes, e.g. 10 or 2.5",
-    "finite_number": "write a finite number (not .nan or .inf)",
-    "greater_than_equal": "write a number of at least {ge}",
-    "less_than_equal": "write a number of at most {le}",
-    "date_type": "write a date as YYYY-MM-DD, e.g. 2024-01-31",
-    "date_parsing": "write a date as YYYY-MM-DD, e.g. 2024-01-31",
-    "date_from_datetime_parsing": "write a date as YYYY-MM-DD, e.g. 2024-01-31",
-    "date_from_datetime_inexact": "write a date as YYYY-MM-DD, without a time",
-}
-
-
-def _short(value: Any, limit: int = 80) -> str:
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _pydantic_issues(exc: ValidationError, doc: Document) -> list[Issue]:
-    out: list[Issue] = []
-    for err in exc.errors(include_url=False):
-        path = tuple(
-            p
-            for p in err["loc"]
-            if not (isinstance(p, str) and (p.startswith("function-") or p == "[key]"))
-        )
-        loc = doc.loc(path)
-        kind = err["type"]
-        msg = err["msg"]
-        ctx = err.get("ctx") or {}
-        help_ = str(ctx.get("help", ""))
-        code = "ruleset_invalid_value"
-        if kind == "extra_forbidden":
-            code = "ruleset_unknown_key"
-            model = _model_at(path[:-1])
-            known = sorted(model.model_fields) if model else []
-            key = str(path[-1])
-            msg = f"unknown key {key!r}"
-            hint = difflib.get_close_matches(key, known, n=1)
-            help_ = (f"did you mean {hint[0]!r}? " if hint else "") + (
-                f"allowed keys: {', '.join(known)}" if known else ""
-            )
-        elif kind == "missing":
-            code = "ruleset_missing_key"
-            msg = f"missing required key {str(path[-1])!r}"
-            help_ = f"add `{path[-1]}:` here"
-        elif kind in ("enum", "literal_error"):
-            code = "ruleset_unknown_value"
-            expected = str(ctx.get("expected", ""))
-            allowed = _QUOTED.findall(expected)
-            given = str(err.get("input"))
-            hint = difflib.get_close_matches(given, allowed, n=1)
-            msg = f"unknown value {_short(given)}"
-            help_ = (f"did you mean {hint[0]!r}? " if hint else "") + (
-                f"allowed: {', '.join(allowed) if allowed else expected}"
-            )
+def _validate(doc: Document, refused: list[tuple[str | int, ...]], state: _Load) -> Layer | None:
+    """Validate a layer; when some items are wrong, report them and keep the rest."""
+    data: dict[str, Any] = doc.data
+    try:
+        return Layer(RulesetSpec.model_validate(data), doc)
+    except ValidationError as exc:
+        problems = translate(exc, data, root=RulesetSpec, tags=_TAGS)
+    # a value the YAML stage already refused (and replaced) is not reported twice
+    state.issues.extend(
+        i
+        for i in to_issues(problems, doc, "ruleset")
+        if not any(i.loc.path[: len(p)] == p for p in refused)
+    )
+    units = {_unit(p.path) for p in problems}
+    if any(len(u) <= 1 and (not u or u[0] in _VITAL) for u in units):
+        state.complete = False
+        return None
+    pruned = dict(data)
+    kept: dict[str, tuple[int, ...]] = {}
+    for key in {str(u[0]) for u in units if len(u) == 1}:
+        if key in _PLACEHOLDERS:
+            pruned[key] = _PLACEHOLDERS[key]
         else:
-            msg = f"{msg} (got {_short(err.get('input'))})" if "input" in err else msg
-            if not help_:
-                template = _TYPE_HELP.get(kind, "")
-                try:
-                    help_ = template.format(**ctx)
-                except (KeyError, IndexError, ValueError):
-                    help_ = template
-            if not help_:
-                help_ = "write a value of the type this key takes (see the format reference)"
-        out.append(Issue(code, msg, loc, help=help_))
-    return out
+            pruned.pop(key, None)
+    for section in _SECTIONS:
+        drop = {u[1] for u in units if len(u) == 2 and u[0] == section and isinstance(u[1], int)}
+        items = pruned.get(section)
+        if drop and isinstance(items, list):
+            keep = [i for i in range(len(items)) if i not in drop]
+            kept[section] = tuple(keep)
+            pruned[section] = [items[i] for i in keep]
+            _note_left_out([items[i] for i in sorted(drop)], section, state)
+    aliases = pruned.get("rank_aliases")
+    drop_aliases = {u[1] for u in units if len(u) == 2 and u[0] == "rank_aliases"}
+    if drop_aliases and isinstance(aliases, dict):
+        pruned["rank_aliases"] = {k: v for k, v in aliases.items() if k not in drop_aliases}
+    try:
+        spec = RulesetSpec.model_validate(pruned)
+    except ValidationError:
+        state.complete = False
+        return None
+    return Layer(spec, doc, kept)
+
+
+def _unit(path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """What to leave out for an error at `path`: the item of a section, or the top-level key."""
+    if len(path) >= 2 and (
+        (path[0] in _SECTIONS and isinstance(path[1], int)) or path[0] == "rank_aliases"
+    ):
+        return path[:2]
+    return path[:1]
+
+
+def _note_left_out(items: list[Any], section: str, state: _Load) -> None:
+    """Remember the ids and facts written in items left out (see `Merged.unchecked_*`)."""
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        ident = item.get("id")
+        if isinstance(ident, str):
+            if section == "sources":
+                state.unchecked_sources.add(ident)
+            elif section == "rules":
+                state.unchecked_rules.add(ident)
+        then = item.get("then")
+        facts = then.get("facts") if isinstance(then, dict) else None
+        if section == "rules" and isinstance(facts, list):
+            state.unchecked_facts.update(f for f in facts if isinstance(f, str))
 
 
 # --- merge ------------------------------------------------------------------------------
 
 
-def _merge(layers: list[Layer], issues: list[Issue]) -> Merged:
-    merged = Merged(top=layers[-1].spec, layers=layers)
-    for layer in layers:
+def _merge(merged: Merged, issues: list[Issue]) -> None:
+    for layer in merged.layers:
         spec, lid = layer.spec, layer.spec.id
         _merge_sources(merged, layer, issues)
         for alias, entry in spec.rank_aliases.items():
@@ -428,21 +573,20 @@ def _merge(layers: list[Layer], issues: list[Issue]) -> Merged:
             merged.opportunity = Placed(
                 spec.opportunity, lid, layer.loc("opportunity"), layer.doc, ("opportunity",)
             )
-        for i, notice in enumerate(spec.notices):
+        for i, notice in layer.numbered("notices", spec.notices):
             merged.notices[notice.id] = Placed(
                 notice, lid, layer.loc("notices", i), layer.doc, ("notices", i)
             )
-        for i, exc in enumerate(spec.exceptions):
+        for i, exc in layer.numbered("exceptions", spec.exceptions):
             merged.exceptions.append(
                 Placed(exc, lid, layer.loc("exceptions", i), layer.doc, ("exceptions", i))
             )
         _merge_rules(merged, layer, issues)
-    return merged
 
 
 def _merge_sources(merged: Merged, layer: Layer, issues: list[Issue]) -> None:
     seen_here: set[str] = set()
-    for i, src in enumerate(layer.spec.sources):
+    for i, src in layer.numbered("sources", layer.spec.sources):
         loc = layer.loc("sources", i, "id")
         if src.id in seen_here:
             issues.append(
@@ -498,72 +642,73 @@ def _merge_grid(merged: Merged, layer: Layer, grid: ForceGridSpec, issues: list[
 def _merge_rules(merged: Merged, layer: Layer, issues: list[Issue]) -> None:
     here: dict[str, SourceLocation] = {}
     replaced: dict[str, str] = {}  # base rule id -> id of the rule in this layer replacing it
-    for i, rule in enumerate(layer.spec.rules):
-        loc = layer.loc("rules", i)
-        id_loc = layer.loc("rules", i, "id")
-        if rule.id in here:
-            issues.append(
-                Issue(
-                    "ruleset_duplicate_rule",
-                    f"rule id {rule.id!r} is used twice in this file (first at {here[rule.id]})",
-                    id_loc,
-                    help="give each rule its own id",
-                )
+    for i, rule in layer.numbered("rules", layer.spec.rules):
+        issue = _place_rule(merged, layer, i, rule, here, replaced)
+        if issue is not None:
+            issues.append(issue)
+            # left out: what it concludes is not reported again where other rules read it
+            merged.unchecked_facts.update(rule.then.facts)
+
+
+def _place_rule(
+    merged: Merged,
+    layer: Layer,
+    i: int,
+    rule: RuleSpec,
+    here: dict[str, SourceLocation],
+    replaced: dict[str, str],
+) -> Issue | None:
+    """Add one rule to the merge, or return why it cannot be added."""
+    loc = layer.loc("rules", i)
+    id_loc = layer.loc("rules", i, "id")
+    if rule.id in here:
+        return Issue(
+            "ruleset_duplicate_rule",
+            f"rule id {rule.id!r} is used twice in this file (first at {here[rule.id]})",
+            id_loc,
+            help="give each rule its own id",
+        )
+    here[rule.id] = id_loc
+    if rule.replaces is not None:
+        target = merged.rules.get(rule.replaces)
+        if rule.replaces in replaced:
+            return Issue(
+                "ruleset_replaces_unknown",
+                f"replaces {rule.replaces!r}, which rule {replaced[rule.replaces]!r} "
+                "of this layer already replaces",
+                layer.loc("rules", i, "replaces"),
+                help="a base rule is replaced by one rule; merge the two or drop `replaces` here",
             )
-            continue
-        here[rule.id] = id_loc
-        if rule.replaces is not None:
-            target = merged.rules.get(rule.replaces)
-            if rule.replaces in replaced:
-                issues.append(
-                    Issue(
-                        "ruleset_replaces_unknown",
-                        f"replaces {rule.replaces!r}, which rule {replaced[rule.replaces]!r} "
-                        "of this layer already replaces",
-                        layer.loc("rules", i, "replaces"),
-                        help="a base rule is replaced by one rule; merge the two or drop "
-                        "`replaces` here",
-                    )
-                )
-                continue
-            if target is None or target.layer == layer.spec.id:
-                known = [k for k, v in merged.rules.items() if v.layer != layer.spec.id]
-                hint = difflib.get_close_matches(rule.replaces, known, n=1)
-                issues.append(
-                    Issue(
-                        "ruleset_replaces_unknown",
-                        f"replaces {rule.replaces!r}, which no base layer defines",
-                        layer.loc("rules", i, "replaces"),
-                        help=(f"did you mean {hint[0]!r}? " if hint else "")
-                        + "name a rule of a base layer",
-                    )
-                )
-                continue
+        if target is None and rule.replaces in merged.unchecked_rules:
+            target = None  # the base rule was refused already; say nothing more of it
+        elif target is None or target.layer == layer.spec.id:
+            known = [k for k, v in merged.rules.items() if v.layer != layer.spec.id]
+            return Issue(
+                "ruleset_replaces_unknown",
+                f"replaces {rule.replaces!r}, which no base layer defines",
+                layer.loc("rules", i, "replaces"),
+                help=did_you_mean(rule.replaces, known) + "name a rule of a base layer",
+            )
+        if target is not None:
             # kept: on a date when the replacing layer is not in force, the original applies
             merged.replaced[rule.id] = merged.rules.pop(rule.replaces)
-            replaced[rule.replaces] = rule.id
-        prev = merged.rules.get(rule.id)
-        if prev is not None:
-            issues.append(
-                Issue(
-                    "ruleset_shadowed_rule",
-                    f"rule {rule.id!r} is already defined in layer {prev.layer!r} ({prev.loc})",
-                    id_loc,
-                    help=f"to replace it, give this rule a new id and write `replaces: {rule.id}`",
-                )
-            )
-            continue
-        merged.rules[rule.id] = Placed(rule, layer.spec.id, loc, layer.doc, ("rules", i))
+        replaced[rule.replaces] = rule.id
+    prev = merged.rules.get(rule.id)
+    if prev is not None:
+        return Issue(
+            "ruleset_shadowed_rule",
+            f"rule {rule.id!r} is already defined in layer {prev.layer!r} ({prev.loc})",
+            id_loc,
+            help=f"to replace it, give this rule a new id and write `replaces: {rule.id}`",
+        )
+    merged.rules[rule.id] = Placed(rule, layer.spec.id, loc, layer.doc, ("rules", i))
+    return None
 
 
 __all__ = [
     "Layer",
     "Merged",
-    "NoticeSpec",
-    "OpportunitySpec",
     "Placed",
-    "RuleSpec",
-    "SourceSpec",
     "bundled_dir",
     "bundled_ids",
     "load_layers",

@@ -7,12 +7,12 @@ vocabulary, because their errors need field-aware advice ("did you mean force.ty
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from intervene_rules.durations import parse_iso_duration
 from intervene_rules.vocabulary import (
     Action,
     Duty,
@@ -73,17 +73,20 @@ def basis_ids(basis: list[BasisEntry]) -> list[str]:
     return [b if isinstance(b, str) else b.id for b in basis]
 
 
-_ISO_DURATION = re.compile(r"^P(?!$)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
-
-
 def check_iso_duration(value: str | None) -> str | None:
-    """Refuse a deadline that is not an ISO-8601 duration (None: no fixed clock)."""
-    if value is not None and not _ISO_DURATION.match(value):
+    """Refuse a deadline that is not an ISO-8601 duration (None: no fixed clock).
+
+    The text is kept as written (decisions show `PT24H`, not a number of seconds).
+    """
+    try:
+        if value is not None:
+            parse_iso_duration(value)
+    except ValueError:
         raise PydanticCustomError(
             "iso_duration",
             "'{value}' is not an ISO-8601 duration; write e.g. PT0S (at once), PT24H, P5D",
             {"value": value},
-        )
+        ) from None
     return value
 
 

@@ -1,23 +1,37 @@
-"""The loaded, validated, compiled ruleset that `evaluate()` takes."""
+"""The loaded, validated, compiled ruleset that `evaluate()` takes: data, and its views by date.
+
+Light on purpose: `import intervene_rules` imports this module, and the YAML loader and the
+compiler are imported only when `load_ruleset` runs. Evaluation lives in `engine/`.
+"""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from intervene_rules.decision import Citation, Notice, RulesetRef
-from intervene_rules.errors import RulesetError
 from intervene_rules.location import SourceLocation
-from intervene_rules.ruleset.compile import compile_program, digest
-from intervene_rules.ruleset.ir import Program, Rule
-from intervene_rules.ruleset.load import bundled_ids, load_layers
+from intervene_rules.ruleset import periods
+from intervene_rules.ruleset.ir import Program
+from intervene_rules.ruleset.periods import PeriodView
 
-if TYPE_CHECKING:
-    from intervene_rules.engine.table import DecisionTable
+MAX_DATED = 256
+"""Dated `Ruleset` objects kept per ruleset (`at()`); they are cheap, the period views shared."""
+
+
+class _Views:
+    """A ruleset's views: one per legal period (few, kept), dated ones (bounded)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.periods: dict[int, PeriodView] = {}
+        self.dated: dict[dt.date, Ruleset] = {}
 
 
 @dataclass(frozen=True, eq=False)
@@ -41,113 +55,73 @@ class Ruleset:
         default_factory=dict
     )
     as_of: dt.date | None = None
-    _views: dict[dt.date, Ruleset] = field(default_factory=dict, repr=False, compare=False)
+    _views: _Views = field(default_factory=_Views, repr=False, compare=False)
     _base: Ruleset | None = field(default=None, repr=False, compare=False)
 
     def in_force(self, day: dt.date) -> tuple[set[str], set[str]]:
         """The ids of the sources and of the layers in force on `day`."""
-        sources = {sid for sid, c in self.sources.items() if _covers(c.effective, c.ended, day)}
-        layers = {
-            lid for lid, (eff, end, _) in self.layer_periods.items() if _covers(eff, end, day)
-        }
-        return sources, layers
+        return periods.in_force(self.sources, self.layer_periods, day)
+
+    @cached_property
+    def _bounds(self) -> tuple[dt.date, ...]:
+        return periods.boundaries(self.sources, self.layer_periods)
 
     def periods(self) -> list[dt.date]:
         """Every date on which some source or layer enters or leaves force, sorted."""
-        days = {d for c in self.sources.values() for d in (c.effective, c.ended) if d}
-        days |= {d for eff, end, _ in self.layer_periods.values() for d in (eff, end) if d}
-        return sorted(days)
+        return list(self._bounds)
 
-    @cached_property
+    def period(self, day: dt.date) -> PeriodView:
+        """The view of the legal period that contains `day` (built once per period)."""
+        base = self._base or self
+        bounds = base._bounds
+        i = bisect.bisect_right(bounds, day)
+        view = base._views.periods.get(i)
+        if view is None:
+            with base._views.lock:
+                view = base._views.periods.get(i)
+                if view is None:
+                    view = periods.period_view(
+                        base.program,
+                        base.sources,
+                        base.notices,
+                        base.layer_periods,
+                        base.ref,
+                        base.digest,
+                        bounds[i - 1] if i else None,
+                        bounds[i] if i < len(bounds) else None,
+                    )
+                    base._views.periods[i] = view
+        return view
+
+    @property
     def signature(self) -> str:
-        """Identity of what this (possibly dated) view evaluates: rules and their sources."""
-        import hashlib
-
-        program = self.program
-        text = repr(
-            (
-                self.digest,
-                [(r.id, r.basis, r.sections) for r in program.rules],
-                program.grid_basis,
-                program.opportunity.basis,
-            )
-        )
-        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+        """Identity of what this dated view evaluates (of today's view when undated)."""
+        return self.period(self.as_of or dt.date.today()).signature
 
     def undated(self) -> Ruleset:
         """The ruleset itself, for a dated view (views keep a link to it)."""
         return self._base or self
 
     def at(self, day: dt.date) -> Ruleset:
-        """The ruleset as in force on `day`.
+        """The ruleset as in force on `day`: the view of its legal period, dated `day`.
 
-        A rule fires only while its layer is in force and at least one of its sources is;
-        sources not in force are dropped from every basis. Views are cached per date.
+        Two days of one period share one program (and so one evaluator and one table).
         """
-        if self.as_of is not None:
-            return self.undated().at(day)
-        view = self._views.get(day)
+        base = self._base or self
+        dated = base._views.dated
+        view = dated.get(day)
         if view is None:
-            view = self._view(day)
-            if len(self._views) >= 512:
-                self._views.clear()
-            self._views[day] = view
+            pv = self.period(day)
+            view = replace(base, program=pv.program, notices=pv.notices, as_of=day, _base=base)
+            if len(dated) >= MAX_DATED:
+                dated.clear()
+            dated[day] = view
         return view
 
-    def _view(self, day: dt.date) -> Ruleset:
-        sources, layers = self.in_force(day)
-        program = self.program
-
-        def active(rule: Rule | None) -> Rule | None:
-            # a rule whose layer is not in force gives way to the rule it replaced, if any
-            while rule is not None and rule.layer not in layers:
-                rule = program.replaced.get(rule.id)
-            if rule is None or not any(b in sources for b in rule.basis):
-                return None
-            return replace(
-                rule,
-                basis=tuple(b for b in rule.basis if b in sources),
-                sections=tuple(x for x in rule.sections if x[0] in sources),
-            )
-
-        rules = tuple(r for r in map(active, program.rules) if r is not None)
-        kept = {r.id for r in rules}
-        view_program = replace(
-            program,
-            rules=rules,
-            grid_basis=tuple(b for b in program.grid_basis if b in sources),
-            opportunity=replace(
-                program.opportunity,
-                basis=tuple(b for b in program.opportunity.basis if b in sources),
-            ),
-            facts=tuple(f for f in program.facts if any(f in r.facts for r in rules)),
-            exceptions=tuple(
-                replace(e, basis=tuple(b for b in e.basis if b in sources))
-                for e in program.exceptions
-                if e.layer in layers and any(b in sources for b in e.basis)
-            ),
-        )
-        assert all(r.id in kept for r in view_program.rules)
-        notices = tuple(
-            n.model_copy(update={"basis": tuple(b for b in n.basis if b in sources)})
-            for n in self.notices
-            if any(b in sources for b in n.basis)
-        )
-        return replace(
-            self, program=view_program, notices=notices, as_of=day, _views={}, _base=self
-        )
-
-    @property
+    @cached_property
     def ref(self) -> RulesetRef:
         """The identity stamped on every decision."""
         return RulesetRef(id=self.id, version=self.version, digest=self.digest)
-
-    @cached_property
-    def table(self) -> DecisionTable:
-        """The compiled decision table (built on first use)."""
-        from intervene_rules.engine.table import DecisionTable
-
-        return DecisionTable(self)
 
     def __repr__(self) -> str:
         when = f" as of {self.as_of}" if self.as_of else ""
@@ -157,20 +131,22 @@ class Ruleset:
         )
 
 
-def _covers(effective: dt.date | None, ended: dt.date | None, day: dt.date) -> bool:
-    return (effective is None or effective <= day) and (ended is None or day < ended)
-
-
-def load_ruleset(ref: str | Path) -> Ruleset:
+def load_ruleset(ref: str | Path, *, allow_paths: Iterable[str | Path] = ()) -> Ruleset:
     """Load a bundled ruleset by id (e.g. ``"model-policy"``) or a ruleset file by path.
 
     Layers named in ``extends`` are loaded, validated and merged; the result is compiled.
+    ``extends`` may name bundled ids and files inside the ruleset's own folder; folders in
+    ``allow_paths`` may also be read.
 
     Raises:
         RulesetError: listing every problem found, each with file:line:col and advice.
 
     """
-    merged = load_layers(ref)
+    from intervene_rules.errors import RulesetError
+    from intervene_rules.ruleset.compile import compile_program, digest
+    from intervene_rules.ruleset.load import load_layers
+
+    merged = load_layers(ref, allow_paths=allow_paths)
     program, issues = compile_program(merged)
     if program is None:
         raise RulesetError(issues)
@@ -219,6 +195,8 @@ def load_ruleset(ref: str | Path) -> Ruleset:
 
 def list_rulesets() -> list[dict[str, Any]]:
     """The bundled rulesets: id, title, version, jurisdiction and the layers each extends."""
+    from intervene_rules.ruleset.load import bundled_ids
+
     out = []
     for rid in bundled_ids():
         rs = load_ruleset(rid)

@@ -5,7 +5,6 @@
 - `CoverageObserver` (`testing.coverage`, and `coverage()` over results): rules fired and
   conditions exercised both ways, observed from the decisions' traces.
 - `testing.plugin`: the pytest plugin (entry point `pytest11`) that collects scenario files.
-- `testing.command`: the `intervene test` subcommand.
 
 Names load on first use, so importing the plugin does not import the ruleset loader.
 """

@@ -3,9 +3,8 @@
 For each ruleset the scenarios ran against, `CoverageObserver` counts the rules that fired
 (the `fire` steps of each decision's trace) and, for every `Test` in every rule's `when`,
 whether it was ever true and ever false. A test is evaluated with the native evaluator's
-own `compile_cond` against the scenario's row plus its conclusions (`fact.<name>` true for
-the facts the fired rules concluded, `action` the decision's action); nothing is decided a
-second time.
+own `compile_cond` against the scenario's row plus the conclusions of the rules that fired
+(`engine.row.with_conclusions`); nothing is decided a second time.
 
 A ruleset may declare the minimum share of rules its scenarios must fire
 (`coverage: {fail_under: 90}`); `intervene test --fail-under PCT` overrides it.
@@ -138,6 +137,7 @@ class RulesetCoverage:
 class _Tally:
     ruleset: Ruleset
     tests: list[tuple[Rule, Test, Pred]]
+    rules: dict[str, Rule]
     hits: dict[str, int] = field(default_factory=dict)
     outcomes: list[set[bool]] = field(default_factory=list)
     decisions: int = 0
@@ -160,25 +160,26 @@ class CoverageObserver:
                 for rule in ruleset.program.rules
                 for test in tests_of(rule.when)
             ]
-            tally = _Tally(ruleset, tests, outcomes=[set() for _ in tests])
+            program = ruleset.program
+            rules = {r.id: r for r in (*program.replaced.values(), *program.rules)}
+            tally = _Tally(ruleset, tests, rules, outcomes=[set() for _ in tests])
             self._tallies[ruleset.digest] = tally
         return tally
 
     def observe(self, ruleset: Ruleset, situation: Situation, decision: Decision) -> None:
-        """Record one decision of `ruleset` for `situation` (any backend's)."""
-        from intervene_rules.engine.row import make_row
+        """Record one decision of `ruleset` for `situation` (any backend's).
+
+        The rules that fired are read from the decision's trace by id; their conclusions
+        enter the row through the engine's one `with_conclusions`.
+        """
+        from intervene_rules.engine.row import make_row, with_conclusions
 
         tally = self._tally(ruleset)
         tally.decisions += 1
-        row: dict[str, Any] = make_row(ruleset.program, situation)
-        for step in decision.trace:
-            if step.op != "fire":
-                continue
-            tally.hits[step.rule] = tally.hits.get(step.rule, 0) + 1
-            for conclusion in step.concludes:
-                if conclusion.startswith("fact="):
-                    row["fact." + conclusion[len("fact=") :]] = True
-        row["action"] = decision.action
+        fired = [tally.rules[step.rule] for step in decision.trace if step.op == "fire"]
+        for rule in fired:
+            tally.hits[rule.id] = tally.hits.get(rule.id, 0) + 1
+        row = with_conclusions(make_row(ruleset.program, situation), fired)
         for (_, _, pred), seen in zip(tally.tests, tally.outcomes, strict=True):
             seen.add(bool(pred(row)))
 

@@ -16,6 +16,8 @@ import argparse
 import json
 from typing import Any, TextIO
 
+from intervene_rules.cli.options import add_colour_option
+from intervene_rules.cli.render import fail, render_issues, use_colour
 from intervene_rules.errors import BackendUnavailableError, Issue, RulesetError, ScenarioError
 from intervene_rules.location import SourceLocation
 
@@ -59,18 +61,15 @@ def add_parser(subparsers: Any) -> None:
         "default: the ruleset's own `coverage: {fail_under: ...}`)",
     )
     p.add_argument("--format", choices=["text", "json"], default="text")
-
-
-def _issues_text(issues: list[Issue]) -> str:
-    return "\n".join(str(i) for i in issues)
+    add_colour_option(p)
 
 
 def _unreadable(args: argparse.Namespace, issues: list[Issue], out: TextIO, err: TextIO) -> int:
     if args.format == "json":
         print(json.dumps({"errors": [i.to_dict() for i in issues]}, indent=2), file=out)
     else:
-        print(f"intervene: error: {len(issues)} error(s) in the input:", file=err)
-        print(_issues_text(issues), file=err)
+        print(render_issues(issues, colour=use_colour(err, args.color)), file=err)
+        print(f"{len(issues)} error(s) in the input: no scenario was run", file=err)
     return 2
 
 
@@ -108,8 +107,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         results = list(iter_results(files, args.backend))
     except BackendUnavailableError as exc:
-        print(f"intervene: error: {exc}", file=err)
-        return 1
+        return fail(str(exc), err, code=1)
     passed = sum(1 for r in results if r.passed)
     failed = len(results) - passed
     reports = (

@@ -1,8 +1,8 @@
 """Reference pages generated from rulesets: one page per ruleset, and a comparison matrix.
 
-Analysis stage: reads the compiled program and the declared sources, never the YAML, so the
-pages say what the library will actually do. The docs build calls this (docs/hooks), so the
-pages cannot drift from the rulesets.
+Documentation, not analysis: reads the compiled program and the declared sources, never the
+YAML, so the pages say what the library will actually do. The docs build calls this
+(docs/hooks), so the pages cannot drift from the rulesets. Nothing in the library imports it.
 """
 
 from __future__ import annotations
@@ -13,22 +13,9 @@ from typing import Any
 
 from intervene_rules._evaluate import evaluate
 from intervene_rules.decision import DISCLAIMER, Citation, Decision
-from intervene_rules.ruleset.ir import AllOf, AnyOf, Cond, Rule
+from intervene_rules.ruleset.ir import AllOf, AnyOf, Cond, Op, Rule
 from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.vocabulary import Resistance, Stage
-
-_OPS = {
-    "eq": "=",
-    "ne": "≠",
-    "in": "∈",
-    "not_in": "∉",
-    "lt": "<",
-    "lte": "≤",
-    "gt": ">",
-    "gte": "≥",
-    "contains_any": "includes one of",
-    "contains_none": "includes none of",
-}
 
 
 def _value(v: Any) -> str:
@@ -53,9 +40,9 @@ def condition_text(cond: Cond) -> str:
         if not cond.items:
             return "never"
         return " or ".join(_wrap(c) for c in cond.items)
-    if cond.op == "empty":
+    if cond.op is Op.EMPTY:
         return f"{cond.field} is {'empty' if cond.value else 'not empty'}"
-    return f"{cond.field} {_OPS[cond.op]} {_value(cond.value)}"
+    return f"{cond.field} {cond.op.symbol} {_value(cond.value)}"
 
 
 def _wrap(cond: Cond) -> str:

@@ -1,0 +1,74 @@
+"""The `intervene` command: a thin shell over the public API, the analysis and the tests.
+
+One module per subcommand group (`evaluate`, `catalogue` for `schema` and `list`, `check`,
+`diff`, `test`), one renderer of issues (`render`). The library never imports this package.
+
+Exit codes: 0 success, 1 the request could not be served (e.g. backend unavailable) or,
+for check/test/diff, findings, failures or differences; 2 unreadable input (bad ruleset,
+bad situation, bad JSON) or a usage error — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from intervene_rules.cli import catalogue, check, diff, evaluate, test
+
+
+def _parser() -> argparse.ArgumentParser:
+    from intervene_rules import __version__
+
+    p = argparse.ArgumentParser(
+        prog="intervene",
+        description="What duty-to-intervene law and policy require of an observing officer. "
+        "Decision support, not legal advice.",
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    evaluate.add_parser(sub)
+    catalogue.add_parsers(sub)
+    check.add_parser(sub)
+    diff.add_parser(sub)
+    test.add_parser(sub)
+    return p
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    """Run the command line; returns the exit code.
+
+    Raises:
+        SystemExit: with code 2 on a usage error (argparse prints why), 0 after `--version`.
+
+    """
+    out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "evaluate":
+            return evaluate.run(args, out, err, stdin)
+        if args.command == "schema":
+            return catalogue.run_schema(args, out)
+        if args.command == "list":
+            return catalogue.run_list(args, out, err)
+        if args.command == "check":
+            return check.run(args, out, err)
+        if args.command == "diff":
+            return diff.run(args, out, err)
+        return test.run(args, out, err)
+    except BrokenPipeError:  # `intervene list | head`: the reader left; not an error
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the exit flush
+        return 0
+
+
+__all__ = ["main"]

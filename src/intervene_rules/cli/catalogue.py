@@ -1,0 +1,56 @@
+"""`intervene schema` and `intervene list`: what the package holds (contract and rulesets)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any, TextIO
+
+from intervene_rules.cli.render import render_issues, use_colour
+
+
+def add_parsers(sub: Any) -> None:
+    """Add the `schema` and `list` subcommands."""
+    sc = sub.add_parser("schema", help="print the JSON Schema of the input or the output")
+    sc.add_argument("which", choices=["situation", "decision"])
+    ls = sub.add_parser("list", help="list the bundled rulesets")
+    ls.add_argument("--format", choices=["text", "json"], default="text")
+
+
+def run_schema(args: argparse.Namespace, out: TextIO) -> int:
+    """`intervene schema`."""
+    from intervene_rules.decision import Decision
+    from intervene_rules.situation import Situation
+
+    model = Situation if args.which == "situation" else Decision
+    print(json.dumps(model.model_json_schema(), indent=2), file=out)
+    return 0
+
+
+def run_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """`intervene list`."""
+    from intervene_rules.errors import RulesetError
+    from intervene_rules.ruleset import list_rulesets
+
+    try:
+        rows = list_rulesets()
+    except RulesetError as exc:
+        print(render_issues(exc.issues, colour=use_colour(err)), file=err)
+        return 2
+    if args.format == "json":
+        print(json.dumps(rows, indent=2), file=out)
+        return 0
+    for r in rows:
+        layers = " <- ".join(r["layers"])
+        status = f"  [NO LONGER IN FORCE since {r['ended']}]" if r.get("ended") else ""
+        print(
+            f"{r['id']:<20} {r['version']:<8} {r['rules']:>3} rules  {r['title']}{status}",
+            file=out,
+        )
+        print(f"{'':<20} layers: {layers}; {r['jurisdiction']}", file=out)
+        for sid, ended, by in r.get("ended_sources", []):
+            print(f"{'':<20} source {sid} ended {ended}" + (f" ({by})" if by else ""), file=out)
+    return 0
+
+
+__all__ = ["add_parsers", "run_list", "run_schema"]

@@ -1,0 +1,123 @@
+"""The engine's shared decisions against the reference build, and its caches' bounds.
+
+`Engine.decide` shares one decision between every situation of a class key and stamps the
+ranks and the date on; `Engine.compute` builds each decision afresh and validates it. They
+must agree field for field and in JSON byte for byte; each check here is shown to fail on a
+planted fault.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+import pytest
+
+from intervene_rules import Decision, Rank, Situation, evaluate, load_ruleset
+from intervene_rules.analysis.space import Space
+from intervene_rules.engine import merge, table
+from intervene_rules.engine.merge import Budget
+from intervene_rules.engine.table import Engine, engine_for
+from intervene_rules.ruleset.load import bundled_ids
+
+DAYS = (dt.date(2019, 1, 1), dt.date(2021, 6, 1), dt.date(2026, 12, 1))
+
+
+def _sample(space: Space, stride: int) -> list[Situation]:
+    return [space.situation(p) for p in itertools.islice(space.points(), 0, None, stride)]
+
+
+def _mismatches(engine: Engine, sits: list[Situation], day: dt.date) -> list[str]:
+    bad = []
+    ranks = list(Rank)
+    for i, s in enumerate(sits):
+        # every rank pair of the class, not only the representative
+        a, o = ranks[i % 8], ranks[(i * 3) % 8]
+        s = s.model_copy(
+            update={
+                "actor": s.actor.model_copy(update={"rank": a}),
+                "observer": s.observer.model_copy(update={"rank": o}),
+            }
+        )
+        want = engine.compute(s, day)
+        got = engine.decide(s, day)
+        if got != want or got.model_fields_set != want.model_fields_set:
+            bad.append(f"{s.model_dump_json()}: fields differ")
+        elif got.model_dump_json() != Decision.model_dump_json(want, round_trip=False):
+            bad.append(f"{s.model_dump_json()}: JSON differs")
+    return bad
+
+
+@pytest.mark.parametrize("rid", bundled_ids())
+def test_shared_decisions_equal_the_reference(rid: str) -> None:
+    rs = load_ruleset(rid)
+    for day in sorted({*DAYS, *rs.periods()}):
+        view = rs.period(day)
+        engine = Engine(view, Budget(10_000, 10_000, 1 << 20))
+        sits = _sample(Space(view.program), 397)
+        assert _mismatches(engine, sits, day) == [], (rid, day)
+
+
+def test_a_share_key_that_forgets_a_read_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    rs = load_ruleset("federal-baseline")
+    view = rs.period(dt.date(2026, 1, 1))
+    original = merge.Merger.share_key
+
+    def forgetful(row: Any, fired: Any) -> Any:
+        return original(row, fired)[:1]  # only the rules fired: drops the derived values
+
+    monkeypatch.setattr(merge.Merger, "share_key", staticmethod(forgetful))
+    engine = Engine(view, Budget(10_000, 10_000, 1 << 20))
+    assert _mismatches(engine, _sample(Space(view.program), 97), dt.date(2026, 1, 1))
+
+
+def test_days_of_one_period_share_one_engine() -> None:
+    rs = load_ruleset("minneapolis-pd")
+    bounds = rs.periods()
+    first, second = bounds[0], bounds[1]
+    inside = [first, first + dt.timedelta(days=1), second - dt.timedelta(days=1)]
+    assert len({id(rs.period(d)) for d in inside}) == 1
+    assert rs.period(first) is not rs.period(second)
+    assert engine_for(rs.period(inside[0])) is engine_for(rs.period(inside[2]))
+    s = _sample(Space(rs.program), 1001)[5]
+    for day in inside:
+        assert evaluate(rs, s, as_of=day).as_of == day
+    assert rs.at(inside[1]).program is rs.period(inside[1]).program
+
+
+def test_engines_go_with_their_ruleset() -> None:
+    import gc
+
+    rs = load_ruleset("model-policy")
+    view = rs.period(dt.date(2026, 1, 1))
+    engine_for(view)
+    key = id(view)
+    assert key in table._engines
+    del rs, view
+    gc.collect()
+    assert key not in table._engines
+
+
+def test_small_budgets_bound_the_caches_and_keep_answers() -> None:
+    rs = load_ruleset("houston-pd")
+    view = rs.period(dt.date(2026, 1, 1))
+    engine = Engine(view, Budget(shared=5, stamped=7, json_bytes=1000))
+    sits = _sample(Space(view.program), 211)
+    assert _mismatches(engine, sits, dt.date(2026, 1, 1)) == []
+    assert len(engine._shared) <= 5
+    stamped = sum(
+        1 for sh in engine._shared.values() if sh.variants for d in sh.variants if d is not None
+    )
+    assert stamped <= 7
+    assert engine.budget.json[0] >= 0
+
+
+def test_a_copy_does_not_keep_a_stale_json() -> None:
+    rs = load_ruleset("model-policy")
+    s = _sample(Space(rs.program), 1001)[7]
+    d = evaluate(rs, s)
+    d.model_dump_json()
+    c = d.model_copy(update={"as_of": dt.date(2000, 1, 2), "observer_rank": Rank.CHIEF})
+    assert c.model_dump_json() == Decision.model_dump_json(c, round_trip=False)
+    assert '"as_of":"2000-01-02"' in c.model_dump_json()
