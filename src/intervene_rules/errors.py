@@ -9,7 +9,8 @@ Issues are data; exceptions only carry them (as pydantic-core's `ErrorDetails` a
     │   └── ScenarioError                                  bad scenario file
     ├── EvaluationError(InterveneRulesError, RuntimeError)  an evaluator failed; .code
     │   └── EvaluatorMismatchError                          native and durable disagree
-    └── BackendUnavailableError(InterveneRulesError, ImportError)
+    ├── BackendUnavailableError(InterveneRulesError, ImportError)
+    └── AnalysisBudgetError(InterveneRulesError, ValueError)  space over the budget; .issues
 
 A bad situation raises pydantic's own `ValidationError`, which names the field path.
 """
@@ -125,3 +126,15 @@ class BackendUnavailableError(InterveneRulesError, ImportError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
+
+
+class AnalysisBudgetError(InterveneRulesError, ValueError):
+    """A ruleset's reduced input space is larger than the analysis budget allows.
+
+    Raised before any work: `.issues` holds one `analysis_too_large` issue giving the size,
+    the time expected and how to raise the budget.
+    """
+
+    def __init__(self, issue: Issue) -> None:
+        self.issues: tuple[Issue, ...] = (issue,)
+        super().__init__(str(issue))

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from intervene_rules import Action, Duty, Situation, evaluate, load_ruleset
-from intervene_rules.analysis.invariants import _exceptions
+from intervene_rules.analysis.invariants import excuses
 from intervene_rules.ruleset.load import bundled_ids
 from intervene_rules.vocabulary import ForceType, Rank, Relation, Resistance
 from tests.property.strategies import situations
@@ -40,7 +40,7 @@ def test_rank_changes_only_how(rid: str, s: Situation, actor: Rank, observer: Ra
 def test_monotone_in_force_and_resistance(rid: str, s: Situation) -> None:
     """Invariants 3 and 4, except exactly where the ruleset declares a sourced departure."""
     rs = RULESETS[rid].at(dt.date.today())
-    excused = _exceptions(rs)
+    excused = excuses(rs)
     action = evaluate(rs, s).action
     for f in ForceType:
         worse = _with(s, "force", type=f)

@@ -2,27 +2,39 @@
 
 Analysis never raises for a finding (Cedar's validator): it returns an `AnalysisReport` of
 `Issue` records with stable `analysis_*` codes, each pointing at the rule or source it is
-about, with an example situation where one exists.
+about, with an example situation where one exists. Gaps, contradictions, dead and masked
+rules and the eight invariants all observe one walk of the space (`analysis.sweep`);
+`analyze_many` checks several rulesets on several cores.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
-from intervene_rules.analysis.invariants import check_invariants, simplicity
-from intervene_rules.analysis.regions import cover
-from intervene_rules.analysis.space import Evaluated, Point, Space, evaluate_space
-from intervene_rules.errors import Issue
+from intervene_rules.analysis.invariants import InvariantChecker, point_simplicity
+from intervene_rules.analysis.regions import PointSet, cover
+from intervene_rules.analysis.space import Point
+from intervene_rules.analysis.sweep import (
+    DEFAULT_MAX_POINTS,
+    DEFAULT_MAX_SECONDS,
+    Block,
+    Outcome,
+    Walk,
+    positions,
+)
+from intervene_rules.errors import AnalysisBudgetError, Issue, RulesetError
 from intervene_rules.location import SourceLocation
 from intervene_rules.ruleset.ir import Rule
 from intervene_rules.ruleset.ruleset import Ruleset
-from intervene_rules.situation import Situation
-from intervene_rules.vocabulary import Action, Stage, Verification
+from intervene_rules.vocabulary import Verification
 
 MAX_REGIONS_SHOWN = 12
 
@@ -72,10 +84,6 @@ class AnalysisReport:
         }
 
 
-def _sit(s: Situation) -> dict[str, Any]:
-    return s.model_dump(mode="json")
-
-
 def _top(ruleset: Ruleset) -> SourceLocation:
     return SourceLocation(ruleset.files[-1] if ruleset.files else ruleset.id, 1, 1)
 
@@ -87,13 +95,14 @@ def _masked(fired: tuple[Rule, ...], extra_basis: set[str]) -> set[str]:
     conclusions and cites each of its sources.
     """
     out: set[str] = set()
+    concludes = {r.id: [c for c in r.concludes if not c.startswith("action=")] for r in fired}
     for r in fired:
         others = [o for o in fired if o is not r]
         top = max((o.action for o in others if o.action is not None), default=None)
         if r.action is not None and (top is None or top < r.action):
             continue
-        given = {c for o in others for c in o.concludes if not c.startswith("action=")}
-        if any(c not in given for c in r.concludes if not c.startswith("action=")):
+        given = {c for o in others for c in concludes[o.id]}
+        if any(c not in given for c in concludes[r.id]):
             continue
         cited = extra_basis | {sid for o in others for sid in o.basis}
         if all(sid in cited for sid in r.basis):
@@ -101,125 +110,181 @@ def _masked(fired: tuple[Rule, ...], extra_basis: set[str]) -> set[str]:
     return out
 
 
+class _Simplest:
+    """The simplest point seen per label (a block at a time)."""
+
+    def __init__(self, walk: Walk) -> None:
+        self.key = point_simplicity(walk.space)
+        self.best: dict[Any, tuple[tuple[Any, ...], Point]] = {}
+
+    def offer(self, walk: Walk, label: Any, b: Block, js: list[int]) -> None:
+        # within a block only the inner axes differ, and they come before the outer ones
+        # that follow them in the order of simplicity; compare whole keys for the few
+        # candidates a block offers
+        p = min((walk.point(b, j) for j in js), key=self.key)
+        k = self.key(p)
+        prev = self.best.get(label)
+        if prev is None or k < prev[0]:
+            self.best[label] = (k, p)
+
+
+class FindingsObserver:
+    """Gaps, contradictions, dead and masked rules, observed on the walk (ruleset 0)."""
+
+    def __init__(self, walk: Walk) -> None:
+        self.counts: Counter[Outcome] = Counter()
+        self.gaps = PointSet(walk.space)
+        self.examples = _Simplest(walk)
+        self._token = object()
+
+    def block(self, walk: Walk, b: Block) -> None:
+        """Count outcomes; mark gap points; keep the simplest example of each finding."""
+        pattern = b.sides[0]
+        counts = pattern.cache.get(self._token)
+        if counts is None:
+            counts = pattern.cache[self._token] = Counter(pattern.outs)
+        self.counts.update(counts)
+        for o in counts:
+            if o.deciding and not o.conflicts:
+                continue
+            js = positions(pattern)[o]
+            if not o.deciding:
+                add, offsets = self.gaps.add, walk.offsets
+                for j in js:
+                    add(b.base + offsets[j])
+                self.examples.offer(walk, "gap", b, js)
+            for pair in o.conflicts:
+                self.examples.offer(walk, pair, b, js)
+
+    def findings(self, walk: Walk, ruleset: Ruleset) -> list[Issue]:
+        """The findings of the walk, in the report's order."""
+        space = walk.space
+        rules = {r.id: r for r in ruleset.program.rules}
+        fired_count: Counter[str] = Counter()
+        masked_everywhere: dict[str, bool] = {}
+        conflicts: Counter[tuple[str, str]] = Counter()
+        masked_cache: dict[tuple[Any, ...], set[str]] = {}
+        for o, n in self.counts.items():
+            ids = [r.id for r in o.fired]
+            for rid in ids:
+                fired_count[rid] += n
+            for pair in o.conflicts:
+                conflicts[pair] += n
+            key = (tuple(ids), o.derivation_basis)
+            masked = masked_cache.get(key)
+            if masked is None:
+                masked = masked_cache[key] = _masked(o.fired, set(o.derivation_basis))
+            for rid in ids:
+                masked_everywhere[rid] = masked_everywhere.get(rid, True) and rid in masked
+        findings: list[Issue] = []
+        top = _top(ruleset)
+        if self.gaps.count:
+            regions = cover(self.gaps, space)
+            shown = regions[:MAX_REGIONS_SHOWN]
+            listing = "\n".join(f"    {r.describe(space.dims)}  ({r.size:,})" for r in shown)
+            more = (
+                f"\n    … and {len(regions) - len(shown)} more region(s)"
+                if len(regions) > len(shown)
+                else ""
+            )
+            example = space.situation(self.examples.best["gap"][1])
+            findings.append(
+                Issue(
+                    "analysis_gap",
+                    f"{self.gaps.count:,} situation(s) in {len(regions)} region(s) are decided "
+                    "by no stage-2 (determine_action) rule, so they fall to the default action "
+                    f"'none':\n{listing}{more}",
+                    top,
+                    help="add a determine_action rule for these regions (an explicit "
+                    "`action: none` rule with its legal basis where no action is owed)",
+                    severity="warning",
+                    ctx={
+                        "count": self.gaps.count,
+                        "regions": [
+                            {
+                                "where": r.describe(space.dims),
+                                "conditions": r.conditions(space.dims),
+                                "size": r.size,
+                            }
+                            for r in regions
+                        ],
+                        "example": example.model_dump(mode="json"),
+                    },
+                )
+            )
+        for (a, b), n in sorted(conflicts.items()):
+            higher = rules[b].action
+            example = space.situation(self.examples.best[(a, b)][1])
+            findings.append(
+                Issue(
+                    "analysis_conflict",
+                    f"rules {a!r} (action none) and {b!r} (action "
+                    f"{higher.value if higher else '?'}) both decide {n:,} situation(s); the "
+                    f"higher action wins, contradicting {a!r}",
+                    rules[a].origin,
+                    help=f"narrow {a!r} so it excludes what {b!r} covers, or replace one of them",
+                    severity="error",
+                    ctx={"rules": [a, b], "count": n, "example": example.model_dump(mode="json")},
+                )
+            )
+        for r in ruleset.program.rules:
+            if fired_count[r.id] == 0:
+                findings.append(
+                    Issue(
+                        "analysis_never_fires",
+                        f"rule {r.id!r} fires in no situation",
+                        r.origin,
+                        help="its condition is unsatisfiable (or reads a fact no rule can give "
+                        "together with it); fix or remove it",
+                        severity="warning",
+                        ctx={"rule": r.id},
+                    )
+                )
+            elif masked_everywhere.get(r.id):
+                findings.append(
+                    Issue(
+                        "analysis_masked",
+                        f"rule {r.id!r} fires in {fired_count[r.id]:,} situation(s) but never "
+                        "changes a decision: other rules always give its conclusions and cite "
+                        "its sources",
+                        r.origin,
+                        help="remove it, or give it a conclusion or a source of its own",
+                        severity="warning",
+                        ctx={"rule": r.id, "fires": fired_count[r.id]},
+                    )
+                )
+        return findings
+
+
 def analyze(
     ruleset: Ruleset,
     *,
     progress: Callable[[int, int], None] | None = None,
+    max_points: int | None = DEFAULT_MAX_POINTS,
+    max_seconds: float | None = DEFAULT_MAX_SECONDS,
+    thorough: bool = False,
 ) -> AnalysisReport:
-    """Every finding for `ruleset`, decided exactly over its whole reduced input space."""
+    """Every finding for `ruleset`, decided exactly over its whole reduced input space.
+
+    One walk of the space feeds every check. `max_points` and `max_seconds` (the time
+    expected, from the size and the rules) bound the work; None lifts a bound. `thorough`
+    makes invariant 1 ask the decision table and durable_rules on every point rather than
+    on a sample.
+
+    Raises:
+        AnalysisBudgetError: the work is over the budget (raised before any work, with the
+            size, the time it would take and how to raise the budget).
+
+    """
     start = time.perf_counter()
-    space = Space(ruleset.program)
-    rules = {r.id: r for r in ruleset.program.rules}
-    stage2 = {r.id for r in ruleset.program.rules if r.stage is Stage.DETERMINE_ACTION}
-    gaps: list[Point] = []
-    gap_example: Situation | None = None
-    fired_count: Counter[str] = Counter()
-    masked_everywhere: dict[str, bool] = {}
-    masked_cache: dict[tuple[Any, ...], set[str]] = {}
-    conflicts: dict[tuple[str, str], tuple[int, Situation]] = {}
-    decisions: list[tuple[Situation, Any]] = []
-    evaluated: Evaluated
-    for evaluated in evaluate_space(ruleset, space, progress):
-        fired = evaluated.fired
-        decisions.append((evaluated.situation, evaluated.decision))
-        ids = [r.id for r in fired]
-        fired_count.update(ids)
-        deciding = [r for r in fired if r.id in stage2]
-        if not deciding:
-            gaps.append(evaluated.point)
-            if gap_example is None or simplicity(evaluated.situation) < simplicity(gap_example):
-                gap_example = evaluated.situation
-        explicit_none = [r for r in deciding if r.action is Action.NONE]
-        acting = [r for r in deciding if r.action is not None and r.action > Action.NONE]
-        for quiet in explicit_none:
-            for loud in acting:
-                n, ex = conflicts.get((quiet.id, loud.id), (0, evaluated.situation))
-                conflicts[(quiet.id, loud.id)] = (n + 1, ex)
-        derivation_basis = {
-            sid for t in evaluated.decision.trace if t.op == "derive" for sid in t.basis
-        }
-        key = (tuple(ids), tuple(sorted(derivation_basis)))
-        masked = masked_cache.get(key)
-        if masked is None:
-            masked = masked_cache[key] = _masked(fired, derivation_basis)
-        for rid in ids:
-            masked_everywhere[rid] = masked_everywhere.get(rid, True) and rid in masked
-    findings: list[Issue] = []
-    top = _top(ruleset)
-    if gaps:
-        regions = cover(gaps, space)
-        shown = regions[:MAX_REGIONS_SHOWN]
-        listing = "\n".join(f"    {r.describe(space.dims)}  ({r.size:,})" for r in shown)
-        more = (
-            f"\n    … and {len(regions) - len(shown)} more region(s)"
-            if len(regions) > len(shown)
-            else ""
-        )
-        findings.append(
-            Issue(
-                "analysis_gap",
-                f"{len(gaps):,} situation(s) in {len(regions)} region(s) are decided by no "
-                f"stage-2 (determine_action) rule, so they fall to the default action 'none':\n"
-                f"{listing}{more}",
-                top,
-                help="add a determine_action rule for these regions (an explicit "
-                "`action: none` rule with its legal basis where no action is owed)",
-                severity="warning",
-                ctx={
-                    "count": len(gaps),
-                    "regions": [
-                        {
-                            "where": r.describe(space.dims),
-                            "conditions": r.conditions(space.dims),
-                            "size": r.size,
-                        }
-                        for r in regions
-                    ],
-                    "example": _sit(gap_example) if gap_example else None,
-                },
-            )
-        )
-    for (a, b), (n, ex) in sorted(conflicts.items()):
-        higher = rules[b].action
-        findings.append(
-            Issue(
-                "analysis_conflict",
-                f"rules {a!r} (action none) and {b!r} (action "
-                f"{higher.value if higher else '?'}) both decide {n:,} situation(s); the "
-                f"higher action wins, contradicting {a!r}",
-                rules[a].origin,
-                help=f"narrow {a!r} so it excludes what {b!r} covers, or replace one of them",
-                severity="error",
-                ctx={"rules": [a, b], "count": n, "example": _sit(ex)},
-            )
-        )
-    for r in ruleset.program.rules:
-        if fired_count[r.id] == 0:
-            findings.append(
-                Issue(
-                    "analysis_never_fires",
-                    f"rule {r.id!r} fires in no situation",
-                    r.origin,
-                    help="its condition is unsatisfiable (or reads a fact no rule can give "
-                    "together with it); fix or remove it",
-                    severity="warning",
-                    ctx={"rule": r.id},
-                )
-            )
-        elif masked_everywhere.get(r.id):
-            findings.append(
-                Issue(
-                    "analysis_masked",
-                    f"rule {r.id!r} fires in {fired_count[r.id]:,} situation(s) but never changes "
-                    "a decision: other rules always give its conclusions and cite its sources",
-                    r.origin,
-                    help="remove it, or give it a conclusion or a source of its own",
-                    severity="warning",
-                    ctx={"rule": r.id, "fires": fired_count[r.id]},
-                )
-            )
+    walk = Walk([ruleset], max_points=max_points, max_seconds=max_seconds)
+    observed = FindingsObserver(walk)
+    invariants = InvariantChecker(walk, thorough=thorough)
+    walk.run([observed, invariants], progress)
+    findings = observed.findings(walk, ruleset)
     findings.extend(_source_findings(ruleset))
-    for v in check_invariants(ruleset, decisions=decisions):
+    top = _top(ruleset)
+    for v in invariants.violations(walk.space):
         findings.append(
             Issue(
                 "analysis_invariant",
@@ -231,6 +296,7 @@ def analyze(
                 ctx={**v.to_dict(), "example": v.situation.model_dump(mode="json")},
             )
         )
+    space = walk.space
     return AnalysisReport(
         as_of=ruleset.as_of,
         ruleset=ruleset.id,
@@ -242,6 +308,102 @@ def analyze(
         seconds=time.perf_counter() - start,
         findings=findings,
     )
+
+
+@dataclass
+class CheckResult:
+    """What checking one target gave: a report per date, or the issues that stopped it.
+
+    `issues` holds load errors (`RulesetError`) or the refusal of a space over the budget
+    (`analysis_too_large`); either way nothing of that target was analysed.
+    """
+
+    target: str
+    reports: list[AnalysisReport] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+
+
+AsOf = dt.date | Literal["all"] | None
+
+
+def check_target(
+    target: str | Path,
+    as_of: AsOf = None,
+    max_points: int | None = DEFAULT_MAX_POINTS,
+    max_seconds: float | None = DEFAULT_MAX_SECONDS,
+    thorough: bool = False,
+) -> CheckResult:
+    """Load one ruleset and analyse it on `as_of` (default today; "all": every period)."""
+    from intervene_rules.ruleset.ruleset import load_ruleset
+
+    result = CheckResult(str(target))
+    try:
+        ruleset = load_ruleset(target)
+    except RulesetError as exc:
+        result.issues.extend(exc.issues)
+        return result
+    if as_of == "all":
+        days = sorted({dt.date.min, *ruleset.periods(), dt.date.today()})
+    else:
+        days = [as_of or dt.date.today()]
+    try:
+        for day in days:
+            result.reports.append(
+                analyze(
+                    ruleset.at(day),
+                    max_points=max_points,
+                    max_seconds=max_seconds,
+                    thorough=thorough,
+                )
+            )
+    except AnalysisBudgetError as exc:
+        result.reports.clear()
+        result.issues.extend(exc.issues)
+    return result
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def analyze_many(
+    targets: Sequence[str | Path],
+    *,
+    as_of: AsOf = None,
+    jobs: int | None = None,
+    max_points: int | None = DEFAULT_MAX_POINTS,
+    max_seconds: float | None = DEFAULT_MAX_SECONDS,
+    thorough: bool = False,
+    done: Callable[[CheckResult], None] | None = None,
+) -> list[CheckResult]:
+    """Check several rulesets (ids or paths) in parallel: one result per target, in order.
+
+    `jobs` processes run at a time (default: one per core). Each worker loads its own
+    ruleset (compiled rulesets hold generated code and do not cross processes); `done` is
+    called in this process as each target finishes.
+    """
+    jobs = min(jobs or default_jobs(), len(targets))
+    if jobs <= 1:
+        results = []
+        for t in targets:
+            results.append(check_target(t, as_of, max_points, max_seconds, thorough))
+            if done is not None:
+                done(results[-1])
+        return results
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [
+            pool.submit(check_target, t, as_of, max_points, max_seconds, thorough) for t in targets
+        ]
+        out = []
+        for f in futures:
+            out.append(f.result())
+            if done is not None:
+                done(out[-1])
+        return out
 
 
 def _source_findings(ruleset: Ruleset) -> list[Issue]:

@@ -10,7 +10,7 @@ together they cover it), deterministic, and short for the sets rules produce.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from intervene_rules.analysis.space import Dimension, Point, Space
@@ -51,20 +51,55 @@ class Region:
         }
 
 
-def _box_points(spans: list[set[int]]) -> Iterable[Point]:
-    return itertools.product(*(sorted(s) for s in spans))
+class PointSet:
+    """A set of points of one space, as a byte per point (bounded by the space's size).
+
+    Analysis marks points by linear index while it walks, so a finding over most of the
+    space costs one byte per point, never a tuple per point.
+    """
+
+    def __init__(self, space: Space, points: Iterable[Point] = ()) -> None:
+        self.space = space
+        self.mask = bytearray(space.size)
+        self.count = 0
+        for p in points:
+            self.add(space.linear(p))
+
+    def add(self, linear: int) -> None:
+        """Put the point at `linear` into the set."""
+        if not self.mask[linear]:
+            self.mask[linear] = 1
+            self.count += 1
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Point]:
+        find, point, i = self.mask.find, self.space.point, -1
+        while (i := find(1, i + 1)) >= 0:
+            yield point(i)
 
 
-def cover(points: Iterable[Point], space: Space, limit: int = 10_000) -> list[Region]:
+def _box(spans: list[set[int]], strides: tuple[int, ...]) -> Iterator[int]:
+    """Linear indices of every point in a box."""
+    for parts in itertools.product(
+        *([v * st for v in sorted(s)] for s, st in zip(spans, strides, strict=True))
+    ):
+        yield sum(parts)
+
+
+def cover(points: Iterable[Point] | PointSet, space: Space, limit: int = 10_000) -> list[Region]:
     """Boxes that together cover exactly `points` (at most `limit` boxes)."""
-    target = set(points)
-    uncovered = set(target)
-    sizes = [len(d.values) for d in space.dims]
+    target = points if isinstance(points, PointSet) else PointSet(space, points)
+    inside = target.mask
+    uncovered = bytearray(inside)
+    sizes, strides = space.shape, space.strides
     # widen the dimensions with the most values first: they give the biggest boxes
     order = sorted(range(len(sizes)), key=lambda d: -sizes[d])
     regions: list[Region] = []
-    while uncovered and len(regions) < limit:
-        seed = min(uncovered)
+    start = 0
+    while len(regions) < limit and (start := uncovered.find(1, start)) >= 0:
+        seed = space.point(start)
         spans = [{v} for v in seed]
         for d in order:
             for v in range(sizes[d]):
@@ -72,9 +107,11 @@ def cover(points: Iterable[Point], space: Space, limit: int = 10_000) -> list[Re
                     continue
                 trial = list(spans)
                 trial[d] = {v}
-                if all(q in target for q in _box_points(trial)):
+                if all(inside[i] for i in _box(trial, strides)):
                     spans[d].add(v)
-        box = set(_box_points(spans))
-        uncovered -= box
-        regions.append(Region(tuple(frozenset(s) for s in spans), len(box)))
+        n = 0
+        for i in _box(spans, strides):
+            uncovered[i] = 0
+            n += 1
+        regions.append(Region(tuple(frozenset(s) for s in spans), n))
     return regions

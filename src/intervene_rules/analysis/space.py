@@ -3,7 +3,8 @@
 Analysis stage: reads compiled programs only. Numbers and the misconduct set are reduced to
 the value classes the rules can tell apart (`engine.classes`); every other field is
 enumerated in full, ranks by one representative pair per rank class. A point is a tuple of
-indices, one per dimension, so regions of points can be described field by field.
+indices, one per dimension, so regions of points can be described field by field; its
+linear index (row-major, last dimension fastest) lets sets of points live in a byte mask.
 """
 
 from __future__ import annotations
@@ -13,17 +14,26 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from intervene_rules.decision import Decision
 from intervene_rules.engine.classes import ValueClasses
-from intervene_rules.engine.native import Firings
-from intervene_rules.engine.row import make_row
-from intervene_rules.engine.table import table_for
 from intervene_rules.ruleset.ir import Program
-from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.situation import Actor, Force, Observer, Situation, Subject
 from intervene_rules.vocabulary import ForceType, PriorIntervention, Resistance
 
 Point = tuple[int, ...]
+
+# the axes of the space, by position in `Space.dims`
+(
+    RANKS,
+    OPPORTUNITY,
+    PRIOR,
+    FORCE_TYPE,
+    STILL_NEEDED,
+    DURATION,
+    RESISTANCE,
+    RESTRAINED,
+    DISTRESS,
+    MISCONDUCT,
+) = range(10)
 
 
 @dataclass(frozen=True)
@@ -113,13 +123,32 @@ class Space:
         )
         self._cache: dict[tuple[str, Any], Any] = {}
 
+        self.shape: tuple[int, ...] = tuple(len(d.values) for d in self.dims)
+        strides = [1] * len(self.shape)
+        for i in range(len(self.shape) - 2, -1, -1):
+            strides[i] = strides[i + 1] * self.shape[i + 1]
+        self.strides: tuple[int, ...] = tuple(strides)
+
     @property
     def size(self) -> int:
         """How many points the space has."""
-        n = 1
-        for d in self.dims:
-            n *= len(d.values)
-        return n
+        return self.strides[0] * self.shape[0]
+
+    def linear(self, p: Point) -> int:
+        """The position of `p` in `points()` order."""
+        return sum(i * st for i, st in zip(p, self.strides, strict=True))
+
+    def point(self, linear: int) -> Point:
+        """The point at position `linear` in `points()` order."""
+        out = []
+        for st in self.strides:
+            i, linear = divmod(linear, st)
+            out.append(i)
+        return tuple(out)
+
+    def product(self) -> str:
+        """How the size comes about: `3 rank pairs × 3 observer.realistic_opportunity × …`."""
+        return " × ".join(f"{len(d.values)} {d.name}" for d in self.dims)
 
     def points(self) -> Iterator[Point]:
         """Every point, in a fixed order."""
@@ -173,62 +202,3 @@ class Space:
             f"tell apart ({blocks}); {len(vc.rank_pairs)} representative rank pairs (one per "
             "rank relation and rank test outcome)."
         )
-
-
-@dataclass(frozen=True)
-class Evaluated:
-    """One point of the space, decided."""
-
-    point: Point
-    situation: Situation
-    fired: Firings
-    decision: Decision
-
-
-def evaluate_space(
-    ruleset: Ruleset,
-    space: Space | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> Iterator[Evaluated]:
-    """Every point of `space` (default: the ruleset's own) with the rules fired and decision."""
-    space = space or Space(ruleset.program)
-    table = table_for(ruleset)
-    program = ruleset.program
-    fire = table.native.fire
-    total = space.size
-    for i, p in enumerate(space.points()):
-        s = space.situation(p)
-        row = make_row(program, s)
-        fired = fire(row)
-        yield Evaluated(p, s, fired, table.from_firings(row, fired))
-        if progress is not None and (i % 5000 == 0 or i + 1 == total):
-            progress(i + 1, total)
-
-
-# --- kept for the invariant checks -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SpaceReport:
-    """How the space of one ruleset was reduced."""
-
-    size: int
-    text: str
-
-    def describe(self) -> str:
-        """One paragraph saying exactly what was enumerated."""
-        return self.text
-
-
-def report(ruleset: Ruleset) -> SpaceReport:
-    """The size and shape of the reduced space of `ruleset`."""
-    space = Space(ruleset.program)
-    return SpaceReport(space.size, space.describe())
-
-
-def decide_all(
-    ruleset: Ruleset, progress: Callable[[int, int], None] | None = None
-) -> Iterator[tuple[Situation, Decision]]:
-    """Every class point with its decision, evaluated by the native evaluator (no table)."""
-    for e in evaluate_space(ruleset, progress=progress):
-        yield e.situation, e.decision
