@@ -131,3 +131,53 @@ def test_the_walk_knows_the_package() -> None:
 
 def test_no_import_cycles_in_the_package() -> None:
     assert find_cycle(import_graph()) is None
+
+
+# --- imports one way: every import between rooms goes down the ladder ---------------------
+
+LAYERS: tuple[frozenset[str], ...] = (
+    frozenset({"vocabulary", "location", "suggest", "durations", "_progress"}),
+    frozenset({"fields", "errors", "explain"}),
+    frozenset({"situation", "decision", "_validation"}),
+    frozenset({"ruleset"}),
+    frozenset({"engine"}),
+    frozenset({"_evaluate"}),
+    frozenset({"__init__"}),
+    frozenset({"analysis", "testing", "reference"}),
+    frozenset({"cli"}),
+)
+"""Rooms of the package from the bottom (the contract's words) to the top (the command)."""
+
+
+def _room(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def upward_imports(graph: Mapping[str, set[str]]) -> list[str]:
+    """Imports from a room to a room on its own level or above (a different room)."""
+    level = {room: i for i, rooms in enumerate(LAYERS) for room in rooms}
+    bad = []
+    for a, targets in sorted(graph.items()):
+        for b in sorted(targets):
+            ra, rb = _room(a), _room(b)
+            if ra != rb and level[rb] >= level[ra]:
+                bad.append(f"{a} -> {b}")
+    return bad
+
+
+def test_every_room_is_on_the_ladder() -> None:
+    rooms = {_room(m) for m in import_graph()}
+    placed = set().union(*LAYERS)
+    assert rooms <= placed, f"place these rooms in LAYERS: {sorted(rooms - placed)}"
+
+
+def test_imports_go_one_way_down_the_ladder() -> None:
+    assert upward_imports(import_graph()) == []
+
+
+def test_an_upward_import_is_caught() -> None:
+    planted = {"intervene_rules.engine.row": {"intervene_rules.analysis.space"}}
+    assert upward_imports(planted) == [
+        "intervene_rules.engine.row -> intervene_rules.analysis.space"
+    ]
