@@ -5,6 +5,9 @@ the value classes the rules can tell apart (`engine.classes`); every other field
 enumerated in full, ranks by one representative pair per rank class. A point is a tuple of
 indices, one per dimension, so regions of points can be described field by field; its
 linear index (row-major, last dimension fastest) lets sets of points live in a byte mask.
+
+The dimensions are derived from the field table (`intervene_rules.fields`), in its order,
+each by how the field is classed; the two ranks share one dimension (their rank class).
 """
 
 from __future__ import annotations
@@ -12,28 +15,62 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from intervene_rules.engine.classes import ValueClasses
+from intervene_rules.engine.classes import RANK_FIELDS, ValueClasses
+from intervene_rules.fields import SITUATION_FIELDS, Classing
 from intervene_rules.ruleset.ir import Program
-from intervene_rules.situation import Actor, Force, Observer, Situation, Subject
-from intervene_rules.vocabulary import ForceType, PriorIntervention, Resistance
+from intervene_rules.situation import Situation
+from intervene_rules.vocabulary import relation
 
 Point = tuple[int, ...]
 
-# the axes of the space, by position in `Space.dims`
-(
-    RANKS,
-    OPPORTUNITY,
-    PRIOR,
-    FORCE_TYPE,
-    STILL_NEEDED,
-    DURATION,
-    RESISTANCE,
-    RESTRAINED,
-    DISTRESS,
-    MISCONDUCT,
-) = range(10)
+AXES: tuple[str, ...] = tuple(f.name for f in SITUATION_FIELDS if f.name != RANK_FIELDS[1])
+"""The field of each dimension, in the field table's order (the ranks: one dimension)."""
+
+
+def axis(name: str) -> int:
+    """The position in `Space.dims` of the dimension of field `name`."""
+    return AXES.index(RANK_FIELDS[0] if name in RANK_FIELDS else name)
+
+
+# the axes the analysis compares by meaning (invariants name these fields)
+RANKS = axis("actor.rank")
+OPPORTUNITY = axis("observer.realistic_opportunity")
+PRIOR = axis("observer.prior_intervention")
+FORCE_TYPE = axis("force.type")
+STILL_NEEDED = axis("force.still_needed")
+DURATION = axis("force.duration_s")
+RESISTANCE = axis("subject.resistance")
+RESTRAINED = axis("subject.restrained")
+DISTRESS = axis("subject.medical_distress")
+MISCONDUCT = axis("misconduct")
+
+
+(MISCONDUCT_FIELD,) = (f.name for f in SITUATION_FIELDS if f.classing is Classing.BLOCKS)
+
+
+def _groups() -> dict[str, tuple[Any, tuple[str, ...]]]:
+    """Situation part -> (its model class, its leaf fields); top-level fields: (None, ())."""
+    out: dict[str, tuple[Any, tuple[str, ...]]] = {}
+    for spec in SITUATION_FIELDS:
+        head, *rest = spec.path
+        if not rest:
+            out[head] = (None, ())
+            continue
+        model = Situation.model_fields[head].annotation
+        prev = out.get(head, (model, ()))[1]
+        out[head] = (model, (*prev, rest[0]))
+    return out
+
+
+_GROUPS = _groups()
+
+
+def _construct(model: Any, leaves: tuple[str, ...], values: tuple[Any, ...]) -> Any:
+    # the values are the field table's own domain members: nothing to validate
+    return model.model_construct(**dict(zip(leaves, values, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -68,8 +105,6 @@ class Space:
         self.classes = vc = ValueClasses.of(*programs)
         pairs = vc.rank_pairs
         if len({(a, o) for a, o in pairs}) == len(pairs) and len(pairs) == 3:
-            from intervene_rules.vocabulary import relation
-
             rank_dim = Dimension(
                 "observer.relation",
                 pairs,
@@ -99,28 +134,25 @@ class Space:
                 for v in values
             )
 
-        tri = (True, False, None)
-        bools = (False, True)
-        self.dims: tuple[Dimension, ...] = (
-            rank_dim,
-            Dimension("observer.realistic_opportunity", tri, plain(tri)),
-            Dimension(
-                "observer.prior_intervention",
-                tuple(PriorIntervention),
-                plain(tuple(PriorIntervention)),
-            ),
-            Dimension("force.type", tuple(ForceType), plain(tuple(ForceType))),
-            Dimension("force.still_needed", bools, plain(bools)),
-            Dimension(
-                "force.duration_s",
-                tuple(d for d, _ in durations),
-                tuple(label for _, label in durations),
-            ),
-            Dimension("subject.resistance", tuple(Resistance), plain(tuple(Resistance))),
-            Dimension("subject.restrained", bools, plain(bools)),
-            Dimension("subject.medical_distress", bools, plain(bools)),
-            Dimension("misconduct", masks, tuple(mask_label(m) for m in masks)),
-        )
+        dims: list[Dimension] = []
+        for spec in SITUATION_FIELDS:
+            if spec.classing is Classing.RANK:
+                if spec.name == RANK_FIELDS[0]:
+                    dims.append(rank_dim)
+            elif spec.classing is Classing.THRESHOLD:
+                dims.append(
+                    Dimension(
+                        spec.name,
+                        tuple(d for d, _ in durations),
+                        tuple(label for _, label in durations),
+                    )
+                )
+            elif spec.classing is Classing.BLOCKS:
+                dims.append(Dimension(spec.name, masks, tuple(mask_label(m) for m in masks)))
+            else:
+                dims.append(Dimension(spec.name, spec.domain, plain(spec.domain)))
+        self.dims: tuple[Dimension, ...] = tuple(dims)
+        assert tuple(d.name for d in dims[1:]) == AXES[1:]
         self._cache: dict[tuple[str, Any], Any] = {}
 
         self.shape: tuple[int, ...] = tuple(len(d.values) for d in self.dims)
@@ -160,35 +192,31 @@ class Space:
             hit = self._cache[(kind, key)] = make()
         return hit
 
-    def situation(self, p: Point) -> Situation:
-        """The representative situation of point `p`."""
-        d = self.dims
-        actor, observer = d[0].values[p[0]]
-        opp, prior = d[1].values[p[1]], d[2].values[p[2]]
-        a = self._get("a", actor, lambda: Actor(rank=actor))
-        o = self._get(
-            "o",
-            (observer, opp, prior),
-            lambda: Observer(rank=observer, realistic_opportunity=opp, prior_intervention=prior),
-        )
-        ftype, needed, dur = d[3].values[p[3]], d[4].values[p[4]], d[5].values[p[5]]
-        f = self._get(
-            "f",
-            (ftype, needed, dur),
-            lambda: Force(type=ftype, still_needed=needed, duration_s=dur),
-        )
-        res, restrained, distress = d[6].values[p[6]], d[7].values[p[7]], d[8].values[p[8]]
-        s = self._get(
-            "s",
-            (res, restrained, distress),
-            lambda: Subject(resistance=res, restrained=restrained, medical_distress=distress),
-        )
-        mask = d[9].values[p[9]]
+    def values(self, p: Point) -> dict[str, Any]:
+        """The representative value of every input field at point `p`, by field name."""
+        out: dict[str, Any] = {}
         blocks = self.classes.misconduct_blocks
-        misconduct = tuple(blocks[i][0] for i in range(len(blocks)) if mask >> i & 1)
-        return Situation.model_construct(
-            actor=a, observer=o, force=f, subject=s, misconduct=misconduct
-        )
+        for dim, i, name in zip(self.dims, p, AXES, strict=True):
+            value = dim.values[i]
+            if name == RANK_FIELDS[0]:
+                out.update(zip(RANK_FIELDS, value, strict=True))
+            elif name == MISCONDUCT_FIELD:
+                out[name] = tuple(blocks[j][0] for j in range(len(blocks)) if value >> j & 1)
+            else:
+                out[name] = value
+        return out
+
+    def situation(self, p: Point) -> Situation:
+        """The representative situation of point `p` (parts built once and shared)."""
+        values = self.values(p)
+        parts: dict[str, Any] = {}
+        for group, (model, leaves) in _GROUPS.items():
+            if model is None:  # a top-level field
+                parts[group] = values[group]
+                continue
+            key = tuple(values[f"{group}.{leaf}"] for leaf in leaves)
+            parts[group] = self._get(group, key, partial(_construct, model, leaves, key))
+        return Situation.model_construct(**parts)
 
     def describe(self) -> str:
         """One paragraph saying exactly what is enumerated."""
@@ -197,7 +225,8 @@ class Space:
         cuts = ", ".join(f"{t:g}" for t in vc.thresholds) or "no threshold"
         return (
             f"{self.size:,} situations: every force type, resistance, boolean and opportunity "
-            f"value; force.duration_s in {len(self.dims[5].values)} classes (unknown, and split "
+            f"value; force.duration_s in {len(self.dims[DURATION].values)} classes (unknown, and "
+            "split "
             f"at {cuts} seconds); misconduct as every combination of the item groups the rules "
             f"tell apart ({blocks}); {len(vc.rank_pairs)} representative rank pairs (one per "
             "rank relation and rank test outcome)."
