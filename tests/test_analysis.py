@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
 import itertools
 import json
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -14,11 +17,13 @@ from hypothesis import strategies as st
 
 from intervene_rules import evaluate, load_ruleset
 from intervene_rules.analysis.check import analyze
-from intervene_rules.analysis.diff import diff, summary
+from intervene_rules.analysis.diff import DiffReport, describe_change, diff, summary
+from intervene_rules.analysis.invariants import simplicity
 from intervene_rules.analysis.regions import cover
 from intervene_rules.analysis.space import Space
 from intervene_rules.cli import main
 from intervene_rules.ruleset.load import bundled_dir, bundled_ids
+from intervene_rules.ruleset.ruleset import Ruleset
 
 SPACE = Space(load_ruleset("federal-baseline").program)
 
@@ -279,27 +284,106 @@ def test_identical_rulesets_written_differently_show_no_difference(tmp_path: Pat
     assert report.identical and report.citations_only == 0
 
 
-def test_diff_counts_exactly_the_changed_situations(tmp_path: Path) -> None:
+def changes_by_evaluate(
+    a: Ruleset, b: Ruleset, indices: Iterable[int]
+) -> tuple[dict[int, str | None], int]:
+    """Independently of the walk: each point's change by `evaluate()` of both rulesets.
+
+    Returns point (linear index) -> change (None: same action, duties and methods), and how
+    many of the unchanged points cite other sources.
+    """
+    space = Space(a.program, b.program)
+    changes: dict[int, str | None] = {}
+    cites = 0
+    for i in indices:
+        s = space.situation(space.point(i))
+        da, db = evaluate(a, s), evaluate(b, s)
+        sa, sb = summary(da), summary(db)
+        changes[i] = None if sa == sb else describe_change(sa, sb)
+        cites += sa == sb and {c.id for c in da.basis} != {c.id for c in db.basis}
+    return changes, cites
+
+
+def disagreements(report: DiffReport, changes: dict[int, str | None]) -> list[str]:
+    """The points where the report's groups say otherwise than `changes`."""
+    out = []
+    for i, want in changes.items():
+        got = [g.change for g in report.groups if g.points.mask[i]]
+        if got != ([] if want is None else [want]):
+            out.append(f"point {i}: the report has {got}, evaluate() {want!r}")
+    return out
+
+
+SMALL_B = CLEAN.replace("force.still_needed: false, observer", "observer").replace(
+    "    when: {subject.medical_distress: true}\n    then: {duties: [render_aid]}\n"
+    "    because: b\n    basis: [src]",
+    "    when: {subject.medical_distress: true}\n    then: {duties: [render_aid]}\n"
+    "    because: b\n    basis: [spare]\n"
+    "  - id: restrained\n    stage: take_action\n    when: {subject.restrained: true, "
+    "force.type: firearm}\n    then: {duties: [report]}\n    because: b\n    basis: [src]",
+)
+
+
+def test_diff_matches_evaluate_on_every_point_of_a_small_pair(tmp_path: Path) -> None:
+    assert SMALL_B.count("basis: [spare]") == 1 and "id: restrained" in SMALL_B
+    a, b = load_ruleset(write(tmp_path, CLEAN, "a")), load_ruleset(write(tmp_path, SMALL_B, "b"))
+    report = diff(a, b)
+    changes, cites = changes_by_evaluate(a, b, range(report.situations))
+    assert disagreements(report, changes) == []
+    expected = Counter(c for c in changes.values() if c is not None)
+    assert {g.change: len(g.points) for g in report.groups} == expected
+    assert len(expected) >= 3  # none → intervene (with and without the report duty), +report
+    assert report.changed == sum(expected.values())
+    assert report.citations_only == cites > 0
+    space = Space(a.program, b.program)
+    for g in report.groups:  # each example is its group's simplest situation
+        assert g.example is not None
+        assert simplicity(g.example) == min(simplicity(space.situation(p)) for p in g.points)
+
+
+@pytest.fixture(scope="module")
+def bundled_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ruleset, Ruleset, DiffReport]:
+    """federal-baseline against itself with one duration threshold moved (10 s to 12 s)."""
     text = (bundled_dir() / "federal-baseline.yaml").read_text(encoding="utf-8")
-    changed = tmp_path / "federal-baseline.yaml"
+    assert "min_duration_s: 10" in text
+    changed = tmp_path_factory.mktemp("diff") / "federal-baseline.yaml"
     changed.write_text(text.replace("min_duration_s: 10", "min_duration_s: 12"))
     a, b = load_ruleset("federal-baseline"), load_ruleset(changed)
-    report = diff(a, b)
-    space = Space(a.program, b.program)
-    expected = sum(
-        1
-        for p in space.points()
-        if summary(evaluate(a, space.situation(p))) != summary(evaluate(b, space.situation(p)))
-    )
-    assert report.changed == expected > 0
-    changes = {g.change for g in report.groups}
-    assert changes == {
+    return a, b, diff(a, b)
+
+
+def test_diff_counts_exactly_the_changed_situations(
+    bundled_pair: tuple[Ruleset, Ruleset, DiffReport],
+) -> None:
+    a, b, report = bundled_pair
+    # every 97th point decided independently by evaluate() (the small pair above is
+    # compared on every point)
+    changes, _ = changes_by_evaluate(a, b, range(0, report.situations, 97))
+    assert disagreements(report, changes) == []
+    assert None in changes.values() and any(changes.values())
+    assert report.changed == sum(g.points.mask.count(1) for g in report.groups) > 0
+    assert {g.change for g in report.groups} == {
         "intervene → acknowledge; duties −intervene; methods −direct −delegate",
         "intervene → acknowledge; duties −intervene −request_supervisor; methods −direct −delegate",
     }
     for g in report.groups:
         assert all("force.duration_s" in r["where"] for r in g.regions)
         assert g.example is not None and 10 <= (g.example.force.duration_s or 0) < 12
+
+
+def test_diff_comparison_catches_a_planted_difference(
+    bundled_pair: tuple[Ruleset, Ruleset, DiffReport],
+) -> None:
+    a, b, report = bundled_pair
+    changes, _ = changes_by_evaluate(a, b, range(0, report.situations, 97))
+    moved = next(i for i, c in changes.items() if c is not None)
+    still = next(i for i, c in changes.items() if c is None)
+    planted = copy.deepcopy(report)
+    planted.groups[0].points.mask[moved] = 0  # a changed point dropped from the report
+    planted.groups[0].points.mask[still] = 1  # an unchanged point reported as changed
+    found = disagreements(planted, changes)
+    assert len(found) == 2 and all("the report has" in f for f in found)
+    assert disagreements(report, changes) == []  # the planted copy, not the report, differs
 
 
 def test_diff_cli(tmp_path: Path) -> None:
