@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import io
 import itertools
 import json
+import re
+import time
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -267,6 +271,107 @@ def test_check_cli_unreadable_input_exits_2(tmp_path: Path) -> None:
     assert code == 2 and "ruleset_not_found" in out
 
 
+def thresholds(n: int) -> str:
+    """`n` stage-2 rules, each on a duration threshold of its own (each splits the space)."""
+    return "".join(
+        f"""
+  - id: r{k}
+    stage: determine_action
+    when: {{force.duration_s: {{gte: {k + 1}}}}}
+    then: {{action: intervene}}
+    because: b
+    basis: [src]
+"""
+        for k in range(n)
+    )
+
+
+def test_check_cli_refuses_a_space_over_the_budget_quickly(tmp_path: Path) -> None:
+    many = write(tmp_path, thresholds(100), "many")
+    start = time.perf_counter()
+    code, out, err = run("check", str(many), "--no-progress")
+    assert time.perf_counter() - start < 20  # refused up front, not after a walk
+    assert code == 2 and "Traceback" not in out + err
+    assert f"{many}:1:1: error[analysis_too_large]:" in out
+    assert "202 force.duration_s" in out and "help: raise the budget" in out
+    assert "1 error(s): 1 ruleset(s) not analysed" in out
+    code, out, _ = run("check", str(many), "--format", "json", "--no-progress")
+    payload = json.loads(out)
+    assert code == 2 and payload["ok"] is False and payload["rulesets"] == []
+    assert [e["code"] for e in payload["errors"]] == ["analysis_too_large"]
+
+
+def test_check_cli_budget_options_let_a_small_ruleset_through(tmp_path: Path) -> None:
+    few = write(tmp_path, CLEAN + thresholds(3), "few")
+    for option, tight, loose in (("--max-seconds", "0.001", "600"), ("--max-points", "10", "none")):
+        code, out, _ = run("check", str(few), option, tight, "--no-progress")
+        assert code == 2 and "error[analysis_too_large]" in out, option
+        code, out, _ = run("check", str(few), option, loose, "--no-progress")
+        assert code == 1 and "analysis_too_large" not in out, option  # analysed: findings
+        assert re.search(r"^few 1 as of [0-9-]+: 149,760 situations in ", out, re.M)
+    for bad in ("0", "-1", "many", "nan", "inf"):
+        with pytest.raises(SystemExit) as exc:
+            run("check", str(few), "--max-seconds", bad)
+        assert exc.value.code == 2
+
+
+def test_the_budget_help_names_options_that_exist() -> None:
+    from intervene_rules.analysis.sweep import DEFAULT_MAX_POINTS, DEFAULT_MAX_SECONDS
+    from intervene_rules.errors import AnalysisBudgetError
+
+    tiny = load_ruleset("federal-baseline")
+    with pytest.raises(AnalysisBudgetError) as exc:
+        analyze(tiny, max_points=1)
+    (issue,) = exc.value.issues
+    assert issue.help is not None
+    named = set(re.findall(r"`(--[a-z-]+) [A-Z]`", issue.help))
+    assert named == {"--max-points", "--max-seconds"}
+    for command in ("check", "diff"):
+        out = io.StringIO()
+        with pytest.raises(SystemExit), contextlib.redirect_stdout(out):
+            main([command, "--help"])
+        text = " ".join(out.getvalue().split())
+        for option in named:
+            assert f"{option} " in text, (command, option)
+        assert f"default {DEFAULT_MAX_POINTS:,};" in text
+        assert f"default {DEFAULT_MAX_SECONDS:g};" in text
+
+
+def test_check_cli_in_parallel_reports_as_in_process(tmp_path: Path) -> None:
+    clean = write(tmp_path, CLEAN, "clean")
+    quiet = tmp_path / "quiet.yaml"
+    quiet.write_text(CLEAN_HEAD_ONLY_CITED.format(id="quiet") + CLEAN, encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\ntitle: t\nversion: '1'\njurisdiction: j\nrulez: []\n")
+    argv = ["check", str(clean), str(bad), str(quiet), "--format", "json", "--no-progress"]
+
+    def payload(*extra: str) -> tuple[int, dict[str, Any]]:
+        code, out, _ = run(*argv, *extra)
+        data = json.loads(out)
+        for r in data["rulesets"]:
+            r.pop("seconds")
+        return code, data
+
+    one, two = payload("--jobs", "1"), payload("--jobs", "3")
+    assert one == two and one[0] == 2
+    assert [r["ruleset"] for r in one[1]["rulesets"]] == ["clean", "quiet"]
+    assert [e["code"] for e in one[1]["errors"]] == ["ruleset_unknown_key"]
+
+
+def test_check_cli_shows_progress_per_ruleset(tmp_path: Path) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    clean = write(tmp_path, CLEAN, "clean")
+    err = Terminal()
+    code = main(
+        ["check", str(clean), "federal-baseline", "--jobs", "1"], out=io.StringIO(), err=err
+    )
+    assert code == 1
+    assert "checking [" in err.getvalue() and "2/2 rulesets" in err.getvalue()
+
+
 # --- diff ---------------------------------------------------------------------------
 
 
@@ -397,3 +502,6 @@ def test_diff_cli(tmp_path: Path) -> None:
     assert code == 0 and "no difference" in out
     code, _, err = run("diff", str(a), str(tmp_path / "missing.yaml"), "--no-progress")
     assert code == 2 and "ruleset_not_found" in err
+    code, out, err = run("diff", str(a), str(b), "--max-points", "1000", "--no-progress")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"{b}:1:1: error[analysis_too_large]" in err and "over the budget of 1,000" in err
