@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import datetime as dt
 import io
 import itertools
 import json
+import re
+import time
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -14,11 +21,13 @@ from hypothesis import strategies as st
 
 from intervene_rules import evaluate, load_ruleset
 from intervene_rules.analysis.check import analyze
-from intervene_rules.analysis.diff import diff, summary
+from intervene_rules.analysis.diff import DiffReport, describe_change, diff, summary
+from intervene_rules.analysis.invariants import simplicity
 from intervene_rules.analysis.regions import cover
 from intervene_rules.analysis.space import Space
 from intervene_rules.cli import main
 from intervene_rules.ruleset.load import bundled_dir, bundled_ids
+from intervene_rules.ruleset.ruleset import Ruleset
 
 SPACE = Space(load_ruleset("federal-baseline").program)
 
@@ -262,6 +271,107 @@ def test_check_cli_unreadable_input_exits_2(tmp_path: Path) -> None:
     assert code == 2 and "ruleset_not_found" in out
 
 
+def thresholds(n: int) -> str:
+    """`n` stage-2 rules, each on a duration threshold of its own (each splits the space)."""
+    return "".join(
+        f"""
+  - id: r{k}
+    stage: determine_action
+    when: {{force.duration_s: {{gte: {k + 1}}}}}
+    then: {{action: intervene}}
+    because: b
+    basis: [src]
+"""
+        for k in range(n)
+    )
+
+
+def test_check_cli_refuses_a_space_over_the_budget_quickly(tmp_path: Path) -> None:
+    many = write(tmp_path, thresholds(100), "many")
+    start = time.perf_counter()
+    code, out, err = run("check", str(many), "--no-progress")
+    assert time.perf_counter() - start < 20  # refused up front, not after a walk
+    assert code == 2 and "Traceback" not in out + err
+    assert f"{many}:1:1: error[analysis_too_large]:" in out
+    assert "202 force.duration_s" in out and "help: raise the budget" in out
+    assert "1 error(s): 1 ruleset(s) not analysed" in out
+    code, out, _ = run("check", str(many), "--format", "json", "--no-progress")
+    payload = json.loads(out)
+    assert code == 2 and payload["ok"] is False and payload["rulesets"] == []
+    assert [e["code"] for e in payload["errors"]] == ["analysis_too_large"]
+
+
+def test_check_cli_budget_options_let_a_small_ruleset_through(tmp_path: Path) -> None:
+    few = write(tmp_path, CLEAN + thresholds(3), "few")
+    for option, tight, loose in (("--max-seconds", "0.001", "600"), ("--max-points", "10", "none")):
+        code, out, _ = run("check", str(few), option, tight, "--no-progress")
+        assert code == 2 and "error[analysis_too_large]" in out, option
+        code, out, _ = run("check", str(few), option, loose, "--no-progress")
+        assert code == 1 and "analysis_too_large" not in out, option  # analysed: findings
+        assert re.search(r"^few 1 as of [0-9-]+: 149,760 situations in ", out, re.M)
+    for bad in ("0", "-1", "many", "nan", "inf"):
+        with pytest.raises(SystemExit) as exc:
+            run("check", str(few), "--max-seconds", bad)
+        assert exc.value.code == 2
+
+
+def test_the_budget_help_names_options_that_exist() -> None:
+    from intervene_rules.analysis.sweep import DEFAULT_MAX_POINTS, DEFAULT_MAX_SECONDS
+    from intervene_rules.errors import AnalysisBudgetError
+
+    tiny = load_ruleset("federal-baseline")
+    with pytest.raises(AnalysisBudgetError) as exc:
+        analyze(tiny, max_points=1)
+    (issue,) = exc.value.issues
+    assert issue.help is not None
+    named = set(re.findall(r"`(--[a-z-]+) [A-Z]`", issue.help))
+    assert named == {"--max-points", "--max-seconds"}
+    for command in ("check", "diff"):
+        out = io.StringIO()
+        with pytest.raises(SystemExit), contextlib.redirect_stdout(out):
+            main([command, "--help"])
+        text = " ".join(out.getvalue().split())
+        for option in named:
+            assert f"{option} " in text, (command, option)
+        assert f"default {DEFAULT_MAX_POINTS:,};" in text
+        assert f"default {DEFAULT_MAX_SECONDS:g};" in text
+
+
+def test_check_cli_in_parallel_reports_as_in_process(tmp_path: Path) -> None:
+    clean = write(tmp_path, CLEAN, "clean")
+    quiet = tmp_path / "quiet.yaml"
+    quiet.write_text(CLEAN_HEAD_ONLY_CITED.format(id="quiet") + CLEAN, encoding="utf-8")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\ntitle: t\nversion: '1'\njurisdiction: j\nrulez: []\n")
+    argv = ["check", str(clean), str(bad), str(quiet), "--format", "json", "--no-progress"]
+
+    def payload(*extra: str) -> tuple[int, dict[str, Any]]:
+        code, out, _ = run(*argv, *extra)
+        data = json.loads(out)
+        for r in data["rulesets"]:
+            r.pop("seconds")
+        return code, data
+
+    one, two = payload("--jobs", "1"), payload("--jobs", "3")
+    assert one == two and one[0] == 2
+    assert [r["ruleset"] for r in one[1]["rulesets"]] == ["clean", "quiet"]
+    assert [e["code"] for e in one[1]["errors"]] == ["ruleset_unknown_key"]
+
+
+def test_check_cli_shows_progress_per_ruleset(tmp_path: Path) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    clean = write(tmp_path, CLEAN, "clean")
+    err = Terminal()
+    code = main(
+        ["check", str(clean), "federal-baseline", "--jobs", "1"], out=io.StringIO(), err=err
+    )
+    assert code == 1
+    assert "checking [" in err.getvalue() and "2/2 rulesets" in err.getvalue()
+
+
 # --- diff ---------------------------------------------------------------------------
 
 
@@ -279,27 +389,106 @@ def test_identical_rulesets_written_differently_show_no_difference(tmp_path: Pat
     assert report.identical and report.citations_only == 0
 
 
-def test_diff_counts_exactly_the_changed_situations(tmp_path: Path) -> None:
+def changes_by_evaluate(
+    a: Ruleset, b: Ruleset, indices: Iterable[int]
+) -> tuple[dict[int, str | None], int]:
+    """Independently of the walk: each point's change by `evaluate()` of both rulesets.
+
+    Returns point (linear index) -> change (None: same action, duties and methods), and how
+    many of the unchanged points cite other sources.
+    """
+    space = Space(a.program, b.program)
+    changes: dict[int, str | None] = {}
+    cites = 0
+    for i in indices:
+        s = space.situation(space.point(i))
+        da, db = evaluate(a, s), evaluate(b, s)
+        sa, sb = summary(da), summary(db)
+        changes[i] = None if sa == sb else describe_change(sa, sb)
+        cites += sa == sb and {c.id for c in da.basis} != {c.id for c in db.basis}
+    return changes, cites
+
+
+def disagreements(report: DiffReport, changes: dict[int, str | None]) -> list[str]:
+    """The points where the report's groups say otherwise than `changes`."""
+    out = []
+    for i, want in changes.items():
+        got = [g.change for g in report.groups if g.points.mask[i]]
+        if got != ([] if want is None else [want]):
+            out.append(f"point {i}: the report has {got}, evaluate() {want!r}")
+    return out
+
+
+SMALL_B = CLEAN.replace("force.still_needed: false, observer", "observer").replace(
+    "    when: {subject.medical_distress: true}\n    then: {duties: [render_aid]}\n"
+    "    because: b\n    basis: [src]",
+    "    when: {subject.medical_distress: true}\n    then: {duties: [render_aid]}\n"
+    "    because: b\n    basis: [spare]\n"
+    "  - id: restrained\n    stage: take_action\n    when: {subject.restrained: true, "
+    "force.type: firearm}\n    then: {duties: [report]}\n    because: b\n    basis: [src]",
+)
+
+
+def test_diff_matches_evaluate_on_every_point_of_a_small_pair(tmp_path: Path) -> None:
+    assert SMALL_B.count("basis: [spare]") == 1 and "id: restrained" in SMALL_B
+    a, b = load_ruleset(write(tmp_path, CLEAN, "a")), load_ruleset(write(tmp_path, SMALL_B, "b"))
+    report = diff(a, b)
+    changes, cites = changes_by_evaluate(a, b, range(report.situations))
+    assert disagreements(report, changes) == []
+    expected = Counter(c for c in changes.values() if c is not None)
+    assert {g.change: len(g.points) for g in report.groups} == expected
+    assert len(expected) >= 3  # none → intervene (with and without the report duty), +report
+    assert report.changed == sum(expected.values())
+    assert report.citations_only == cites > 0
+    space = Space(a.program, b.program)
+    for g in report.groups:  # each example is its group's simplest situation
+        assert g.example is not None
+        assert simplicity(g.example) == min(simplicity(space.situation(p)) for p in g.points)
+
+
+@pytest.fixture(scope="module")
+def bundled_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ruleset, Ruleset, DiffReport]:
+    """federal-baseline against itself with one duration threshold moved (10 s to 12 s)."""
     text = (bundled_dir() / "federal-baseline.yaml").read_text(encoding="utf-8")
-    changed = tmp_path / "federal-baseline.yaml"
+    assert "min_duration_s: 10" in text
+    changed = tmp_path_factory.mktemp("diff") / "federal-baseline.yaml"
     changed.write_text(text.replace("min_duration_s: 10", "min_duration_s: 12"))
     a, b = load_ruleset("federal-baseline"), load_ruleset(changed)
-    report = diff(a, b)
-    space = Space(a.program, b.program)
-    expected = sum(
-        1
-        for p in space.points()
-        if summary(evaluate(a, space.situation(p))) != summary(evaluate(b, space.situation(p)))
-    )
-    assert report.changed == expected > 0
-    changes = {g.change for g in report.groups}
-    assert changes == {
+    return a, b, diff(a, b)
+
+
+def test_diff_counts_exactly_the_changed_situations(
+    bundled_pair: tuple[Ruleset, Ruleset, DiffReport],
+) -> None:
+    a, b, report = bundled_pair
+    # every 97th point decided independently by evaluate() (the small pair above is
+    # compared on every point)
+    changes, _ = changes_by_evaluate(a, b, range(0, report.situations, 97))
+    assert disagreements(report, changes) == []
+    assert None in changes.values() and any(changes.values())
+    assert report.changed == sum(g.points.mask.count(1) for g in report.groups) > 0
+    assert {g.change for g in report.groups} == {
         "intervene → acknowledge; duties −intervene; methods −direct −delegate",
         "intervene → acknowledge; duties −intervene −request_supervisor; methods −direct −delegate",
     }
     for g in report.groups:
         assert all("force.duration_s" in r["where"] for r in g.regions)
         assert g.example is not None and 10 <= (g.example.force.duration_s or 0) < 12
+
+
+def test_diff_comparison_catches_a_planted_difference(
+    bundled_pair: tuple[Ruleset, Ruleset, DiffReport],
+) -> None:
+    a, b, report = bundled_pair
+    changes, _ = changes_by_evaluate(a, b, range(0, report.situations, 97))
+    moved = next(i for i, c in changes.items() if c is not None)
+    still = next(i for i, c in changes.items() if c is None)
+    planted = copy.deepcopy(report)
+    planted.groups[0].points.mask[moved] = 0  # a changed point dropped from the report
+    planted.groups[0].points.mask[still] = 1  # an unchanged point reported as changed
+    found = disagreements(planted, changes)
+    assert len(found) == 2 and all("the report has" in f for f in found)
+    assert disagreements(report, changes) == []  # the planted copy, not the report, differs
 
 
 def test_diff_cli(tmp_path: Path) -> None:
@@ -313,3 +502,6 @@ def test_diff_cli(tmp_path: Path) -> None:
     assert code == 0 and "no difference" in out
     code, _, err = run("diff", str(a), str(tmp_path / "missing.yaml"), "--no-progress")
     assert code == 2 and "ruleset_not_found" in err
+    code, out, err = run("diff", str(a), str(b), "--max-points", "1000", "--no-progress")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"{b}:1:1: error[analysis_too_large]" in err and "over the budget of 1,000" in err

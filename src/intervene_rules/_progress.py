@@ -7,10 +7,21 @@ from typing import TextIO
 
 
 class ProgressBar:
-    """Callable as `progress(done, total)`; draws `label [#####-----] 45% 67,000/149,760`."""
+    """Callable as `progress(done, total)`; draws `label [#####-----] 45% 67,000/149,760`.
 
-    def __init__(self, label: str, stream: TextIO, *, enabled: bool | None = None) -> None:
+    `unit` names what is counted (situations of one walk, or rulesets of a check).
+    """
+
+    def __init__(
+        self,
+        label: str,
+        stream: TextIO,
+        *,
+        enabled: bool | None = None,
+        unit: str = "situations",
+    ) -> None:
         self.label = label
+        self.unit = unit
         self.stream = stream
         self.enabled = stream.isatty() if enabled is None else enabled
         self.start = time.perf_counter()
@@ -29,7 +40,7 @@ class ProgressBar:
         bar = "#" * filled + "-" * (width - filled)
         self.stream.write(
             f"\r{self.label} [{bar}] {100 * done / max(total, 1):3.0f}% "
-            f"{done:,}/{total:,} situations {rate:,.0f}/s"
+            f"{done:,}/{total:,} {self.unit} {rate:,.0f}/s"
         )
         if done >= total:
             self.stream.write("\n")

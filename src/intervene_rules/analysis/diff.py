@@ -1,7 +1,9 @@
 """`intervene diff A B`: the exact semantic difference of two rulesets.
 
 Both rulesets are decided on every point of a space that refines both of their value
-classes, so the count of situations whose decision changes is exact. Changes are grouped
+classes, so the count of situations whose decision changes is exact. One walk of that space
+(`analysis.sweep`, two sides) decides both, each memoised on what its rules and its merge
+read, so a decision is built once per distinct decision, not once per point. Changes are grouped
 by what changes (e.g. `acknowledge → intervene`) and each group is described as a few
 readable regions with one example situation and the rules responsible on each side.
 Rulesets that mean the same thing, however written, show no difference.
@@ -14,12 +16,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from intervene_rules.analysis.invariants import simplicity
-from intervene_rules.analysis.regions import cover
-from intervene_rules.analysis.space import Point, Space
+from intervene_rules.analysis.invariants import point_simplicity
+from intervene_rules.analysis.regions import PointSet, cover
+from intervene_rules.analysis.space import Point
+from intervene_rules.analysis.sweep import (
+    DEFAULT_MAX_POINTS,
+    DEFAULT_MAX_SECONDS,
+    OUTER,
+    Block,
+    Outcome,
+    Pattern,
+    Walk,
+)
 from intervene_rules.decision import Decision
-from intervene_rules.engine.row import make_row
-from intervene_rules.engine.table import table_for
+from intervene_rules.errors import EvaluationError
 from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.situation import Situation
 from intervene_rules.vocabulary import Stage
@@ -50,11 +60,15 @@ def describe_change(before: Summary, after: Summary) -> str:
 
 @dataclass
 class ChangeGroup:
-    """All situations whose decision changes the same way (`before`/`after`: the example's)."""
+    """All situations whose decision changes the same way.
 
-    before: Summary
-    after: Summary
-    points: list[Point] = field(default_factory=list)
+    `before`/`after` are the example's summaries (other situations of the group may differ
+    in what stays the same), set with the example when the walk ends.
+    """
+
+    points: PointSet
+    before: Summary = ("", (), ())
+    after: Summary = ("", (), ())
     example: Situation | None = None
     example_rules: tuple[list[str], list[str]] = ([], [])
     regions: list[dict[str, Any]] = field(default_factory=list)
@@ -121,68 +135,193 @@ def _deciding(d: Decision) -> list[str]:
     return [t.rule for t in d.trace if t.op == "fire" and t.stage is Stage.DETERMINE_ACTION]
 
 
-def diff(
-    a: Ruleset, b: Ruleset, *, progress: Callable[[int, int], None] | None = None
-) -> DiffReport:
-    """Decide both rulesets on their common space and group the situations that change."""
-    start = time.perf_counter()
-    space = Space(a.program, b.program)
-    groups: dict[str, ChangeGroup] = {}
-    examples: dict[str, tuple[Decision, Decision]] = {}
-    citations_only = 0
-    total = space.size
-    sides = [(rs, rs.program, table_for(rs)) for rs in (a, b)]
-    for i, p in enumerate(space.points()):
-        s = space.situation(p)
-        decisions = []
-        for _rs, program, table in sides:
-            row = make_row(program, s)
-            decisions.append(table.from_firings(row, table.native.fire(row)))
-        da, db = decisions
-        sa, sb = summary(da), summary(db)
-        if sa == sb:
-            if {c.id for c in da.basis} != {c.id for c in db.basis}:
-                citations_only += 1
-        else:
-            key = describe_change(sa, sb)
-            group = groups.get(key)
+@dataclass(slots=True)
+class _Example:
+    """The simplest point of a change group so far, with both sides' outcomes there."""
+
+    key: tuple[Any, ...]
+    json: str | None
+    point: Point
+    sides: tuple[Outcome, Outcome]
+
+
+@dataclass(slots=True)
+class _Change:
+    """The points of one block pattern pair that change one way, and the simplest of them.
+
+    `simplest` holds the inner indices whose inner axes are simplest: the whole key's
+    outer part is the same for every point of a block, so the group's simplest point in
+    the block is one of them.
+    """
+
+    js: list[int]
+    simplest: list[int]
+
+
+class DiffObserver:
+    """Sorts every point of the walk by how its decision changes from side 0 to side 1.
+
+    What a block contributes depends only on its two patterns, so it is worked out once
+    per pair of patterns (`Pattern.cache`), and what a point contributes only on its two
+    outcomes, so once per pair of outcomes.
+    """
+
+    def __init__(self, walk: Walk) -> None:
+        self.space = space = walk.space
+        self.groups: dict[str, ChangeGroup] = {}
+        self.best: dict[str, _Example] = {}
+        self.citations_only = 0
+        self._pairs: dict[tuple[Outcome, Outcome], tuple[str | None, bool, Summary, Summary]]
+        self._pairs = {}
+        self._key = point_simplicity(space)
+        probe = Block(dict.fromkeys(OUTER, 0), 0, 0)
+        # the part of the simplicity key that the inner axes decide, per inner index
+        self._inner = [self._key(walk.point(probe, j))[:-1] for j in range(walk.block_size)]
+        self._token = object()
+
+    def _pair(self, a: Outcome, b: Outcome) -> tuple[str | None, bool, Summary, Summary]:
+        got = self._pairs.get((a, b))
+        if got is None:
+            for side, o in (("A", a), ("B", b)):
+                if o.decision is None:
+                    raise EvaluationError(f"ruleset {side} gives no decision: {o.error}")
+            da, db = a.decision, b.decision
+            assert da is not None and db is not None
+            sa, sb = summary(da), summary(db)
+            if sa == sb:
+                cited = {c.id for c in da.basis} != {c.id for c in db.basis}
+                got = (None, cited, sa, sb)
+            else:
+                got = (describe_change(sa, sb), False, sa, sb)
+            self._pairs[(a, b)] = got
+        return got
+
+    def _changes(self, pa: Pattern, pb: Pattern) -> tuple[dict[str, _Change], int]:
+        changes: dict[str, _Change] = {}
+        cited = 0
+        for j, (oa, ob) in enumerate(zip(pa.outs, pb.outs, strict=True)):
+            key, other_basis, _, _ = self._pair(oa, ob)
+            if key is None:
+                cited += other_basis
+                continue
+            change = changes.get(key)
+            if change is None:
+                changes[key] = _Change([j], [j])
+                continue
+            change.js.append(j)
+            first = change.simplest[0]
+            if self._inner[j] < self._inner[first]:
+                change.simplest = [j]
+            elif self._inner[j] == self._inner[first]:
+                change.simplest.append(j)
+        return changes, cited
+
+    def block(self, walk: Walk, b: Block) -> None:
+        """Mark each changed point in its group; keep each group's simplest point."""
+        pa, pb = b.sides
+        known = pa.cache.get((self._token, pb))
+        if known is None:
+            known = pa.cache[(self._token, pb)] = self._changes(pa, pb)
+        changes, cited = known
+        self.citations_only += cited
+        offsets = walk.offsets
+        for key, change in changes.items():
+            group = self.groups.get(key)
             if group is None:
-                group = groups[key] = ChangeGroup(sa, sb)
-            group.points.append(p)
-            if group.example is None or simplicity(s) < simplicity(group.example):
-                group.example = s
-                group.before, group.after = sa, sb
-                examples[key] = (da, db)
-        if progress is not None and (i % 5000 == 0 or i + 1 == total):
-            progress(i + 1, total)
-    for key, group in groups.items():
-        regions = cover(group.points, space)
-        group.regions = [
-            {
-                "where": r.describe(space.dims),
-                "conditions": r.conditions(space.dims),
-                "size": r.size,
-            }
-            for r in regions[:MAX_REGIONS]
-        ]
-        if len(regions) > MAX_REGIONS:
-            group.regions.append(
+                group = self.groups[key] = ChangeGroup(PointSet(self.space))
+            add = group.points.add
+            for j in change.js:
+                add(b.base + offsets[j])
+            self._offer(walk, key, b, change.simplest)
+
+    def _offer(self, walk: Walk, key: str, b: Block, js: list[int]) -> None:
+        # the point-by-point diff kept the least `simplicity(situation)`, whose last part
+        # (the situation's JSON) breaks ties: only tied points need their JSON
+        points = [walk.point(b, j) for j in js]
+        k = self._key(points[0])[:-1]
+        best = self.best.get(key)
+        if best is not None and k > best.key:
+            return
+        tied = best is not None and k == best.key
+        if len(js) == 1 and not tied:
+            self.best[key] = _Example(k, None, points[0], self._sides(b, js[0]))
+            return
+        texts = [self._json(p) for p in points]
+        i = min(range(len(js)), key=texts.__getitem__)
+        if best is not None and tied:
+            if best.json is None:
+                best.json = self._json(best.point)
+            if best.json < texts[i]:
+                return
+        self.best[key] = _Example(k, texts[i], points[i], self._sides(b, js[i]))
+
+    @staticmethod
+    def _sides(b: Block, j: int) -> tuple[Outcome, Outcome]:
+        return b.sides[0].outs[j], b.sides[1].outs[j]
+
+    def _json(self, p: Point) -> str:
+        return self.space.situation(p).model_dump_json()
+
+    def report(self) -> list[ChangeGroup]:
+        """The groups, each with its regions and its example, largest first."""
+        space = self.space
+        for key, group in self.groups.items():
+            regions = cover(group.points, space)
+            group.regions = [
                 {
-                    "where": f"… and {len(regions) - MAX_REGIONS} more region(s)",
-                    "conditions": {},
-                    "size": sum(r.size for r in regions[MAX_REGIONS:]),
+                    "where": r.describe(space.dims),
+                    "conditions": r.conditions(space.dims),
+                    "size": r.size,
                 }
-            )
-        da, db = examples[key]
-        group.example_rules = (_deciding(da), _deciding(db))
-    ordered = sorted(groups.values(), key=lambda g: (-len(g.points), g.change))
+                for r in regions[:MAX_REGIONS]
+            ]
+            if len(regions) > MAX_REGIONS:
+                group.regions.append(
+                    {
+                        "where": f"… and {len(regions) - MAX_REGIONS} more region(s)",
+                        "conditions": {},
+                        "size": sum(r.size for r in regions[MAX_REGIONS:]),
+                    }
+                )
+            best = self.best[key]
+            oa, ob = best.sides
+            _, _, group.before, group.after = self._pair(oa, ob)
+            group.example = space.situation(best.point)
+            assert oa.decision is not None and ob.decision is not None
+            group.example_rules = (_deciding(oa.decision), _deciding(ob.decision))
+        return sorted(self.groups.values(), key=lambda g: (-len(g.points), g.change))
+
+
+def diff(
+    a: Ruleset,
+    b: Ruleset,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    max_points: int | None = DEFAULT_MAX_POINTS,
+    max_seconds: float | None = DEFAULT_MAX_SECONDS,
+) -> DiffReport:
+    """Decide both rulesets on their common space and group the situations that change.
+
+    One walk of the space (`analysis.sweep`) decides both sides, each memoised on what its
+    rules and its merge read. `max_points` and `max_seconds` bound the work as for `analyze`
+    (None lifts a bound).
+
+    Raises:
+        AnalysisBudgetError: the common space is over the budget (before any work).
+
+    """
+    start = time.perf_counter()
+    walk = Walk([a, b], max_points=max_points, max_seconds=max_seconds)
+    observer = DiffObserver(walk)
+    walk.run([observer], progress)
+    ordered = observer.report()
     return DiffReport(
         a={"id": a.id, "version": a.version, "digest": a.digest},
         b={"id": b.id, "version": b.version, "digest": b.digest},
-        space=space.describe(),
-        situations=total,
+        space=walk.space.describe(),
+        situations=walk.space.size,
         changed=sum(len(g.points) for g in ordered),
-        citations_only=citations_only,
+        citations_only=observer.citations_only,
         seconds=time.perf_counter() - start,
         groups=ordered,
     )

@@ -1,7 +1,7 @@
-"""`intervene check`: a thin shell over `analyze`.
+"""`intervene check`: a thin shell over `analyze_many` (rulesets checked in parallel).
 
-Exit codes: 0 clean, 1 findings, 2 unreadable input — every ruleset error printed with its
-location, never a traceback.
+Exit codes: 0 clean, 1 findings, 2 a ruleset not analysed (it does not load, or its space
+is over the budget) — every such issue printed with its location, never a traceback.
 """
 
 from __future__ import annotations
@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
-from intervene_rules.cli.options import add_colour_option, date_or_all
-from intervene_rules.cli.render import render_issues, use_colour
+from intervene_rules.cli.options import add_budget_options, add_colour_option, budget, date_or_all
+from intervene_rules.cli.render import fail, render_issues, use_colour
 from intervene_rules.cli.sarif import to_sarif
-from intervene_rules.errors import Issue, RulesetError
+from intervene_rules.errors import Issue
 
 
 def add_parser(sub: Any) -> None:
@@ -29,6 +30,15 @@ def add_parser(sub: Any) -> None:
     add_colour_option(ck)
     ck.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     ck.add_argument(
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="check N rulesets at a time, each in its own process (default: one per usable "
+        "core, at most one per ruleset; 1: one after another in this process)",
+    )
+    add_budget_options(ck)
+    ck.add_argument(
         "--as-of",
         type=date_or_all,
         default=None,
@@ -36,6 +46,16 @@ def add_parser(sub: Any) -> None:
         help="analyse the rules in force on this date (default: today), or on every date "
         "where a source or layer enters or leaves force ('all')",
     )
+
+
+def _jobs(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return n
 
 
 def _is_dir(path: Path) -> bool:
@@ -69,28 +89,50 @@ def _position(issue: Issue) -> tuple[str, int, int, str]:
     return (issue.loc.file, issue.loc.line, issue.loc.column, issue.code)
 
 
+def _as_of(text: str | None) -> dt.date | Literal["all"] | None:
+    if text == "all":
+        return "all"
+    return dt.date.fromisoformat(text) if text else None
+
+
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run `intervene check` with parsed `args`; returns the exit code."""
     from intervene_rules._progress import ProgressBar
-    from intervene_rules.analysis.check import AnalysisReport, analyze
-    from intervene_rules.ruleset import load_ruleset
+    from intervene_rules.analysis.check import AnalysisReport, CheckResult, analyze_many
 
-    load_errors: list[Issue] = []
-    reports: list[AnalysisReport] = []
-    for target in _targets(args.paths):
-        try:
-            ruleset = load_ruleset(target)
-        except RulesetError as exc:
-            load_errors.extend(exc.issues)
-            continue
-        if args.as_of == "all":
-            days = sorted({dt.date.min, *ruleset.periods(), dt.date.today()})
-        else:
-            days = [day(args.as_of)]
-        for when in days:
-            label = f"checking {ruleset.id}" + (f" as of {when}" if len(days) > 1 else "")
-            bar = ProgressBar(label, err, enabled=None if not args.no_progress else False)
-            reports.append(analyze(ruleset.at(when), progress=bar))
+    targets = _targets(args.paths)
+    bar = ProgressBar(
+        "checking", err, enabled=None if not args.no_progress else False, unit="rulesets"
+    )
+    finished = 0
+
+    def done(_: CheckResult) -> None:
+        nonlocal finished
+        finished += 1
+        bar(finished, len(targets))
+
+    max_points, max_seconds = budget(args)
+    bar(0, len(targets))
+    try:
+        results = analyze_many(
+            targets,
+            as_of=_as_of(args.as_of),
+            jobs=args.jobs,
+            max_points=max_points,
+            max_seconds=max_seconds,
+            done=done,
+        )
+    except BrokenProcessPool:
+        return fail(
+            "a worker process stopped (out of memory?): check fewer rulesets at a time "
+            "(`--jobs 1`) or lower the budget (`--max-points`)",
+            err,
+            code=1,
+        )
+    # a ruleset that does not load, or whose space is over the budget, is not analysed
+    load_errors: list[Issue] = [i for r in results for i in r.issues]
+    reports: list[AnalysisReport] = [rep for r in results for rep in r.reports]
+    stopped = sum(1 for r in results if r.issues)
     # a base layer's finding (e.g. an unverified source it declares) shows once, not once
     # per ruleset that extends it
     seen: set[tuple[str, str, int, int, str]] = set()
@@ -127,10 +169,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                 file=out,
             )
         if load_errors:
-            print(f"{len(load_errors)} ruleset error(s): not analysed", file=out)
+            print(f"{len(load_errors)} error(s): {stopped} ruleset(s) not analysed", file=out)
     if load_errors:
         return 2
     return 0 if all(r.ok for r in reports) else 1
-
-
-__all__ = ["add_parser", "day", "run"]

@@ -1,7 +1,7 @@
 """`intervene diff`: a thin shell over `analysis.diff`.
 
-Exit codes: 0 no difference, 1 differences, 2 a ruleset does not load (its issues printed
-with their locations, never a traceback).
+Exit codes: 0 no difference, 1 differences, 2 a ruleset does not load or the common space
+is over the budget (the issues printed with their locations, never a traceback).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import json
 from typing import TYPE_CHECKING, Any, TextIO
 
 from intervene_rules.cli.check import day
-from intervene_rules.cli.options import add_colour_option, date_or_all
+from intervene_rules.cli.options import add_budget_options, add_colour_option, budget, date_or_all
 from intervene_rules.cli.render import render_issues, use_colour
-from intervene_rules.errors import Issue, RulesetError
+from intervene_rules.errors import AnalysisBudgetError, Issue, RulesetError
 
 if TYPE_CHECKING:
     from intervene_rules.ruleset.ruleset import Ruleset
@@ -27,6 +27,7 @@ def add_parser(sub: Any) -> None:
     df.add_argument("--format", choices=["text", "json"], default="text")
     add_colour_option(df)
     df.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_budget_options(df)
     df.add_argument(
         "--as-of",
         type=date_or_all,
@@ -55,7 +56,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     a, b = loaded
     when = day(None if args.as_of == "all" else args.as_of)
     bar = ProgressBar(f"diff {a.id} {b.id}", err, enabled=None if not args.no_progress else False)
-    report = diff(a.at(when), b.at(when), progress=bar)
+    max_points, max_seconds = budget(args)
+    try:
+        report = diff(
+            a.at(when), b.at(when), progress=bar, max_points=max_points, max_seconds=max_seconds
+        )
+    except AnalysisBudgetError as exc:
+        print(render_issues(exc.issues, colour=use_colour(err, args.color)), file=err)
+        return 2
     if args.format == "json":
         print(json.dumps(report.to_dict(), indent=2), file=out)
         return 0 if report.identical else 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import re
+from typing import Literal
 
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
@@ -35,6 +36,59 @@ def date_or_all(text: str) -> str:
     return text
 
 
+Limit = int | float | Literal["none"] | None
+"""A budget option as parsed: a number, `none` (no limit), or None (not given: the default)."""
+
+
+def _limit(kind: type[float] | type[int], text: str) -> Limit:
+    if text == "none":
+        return "none"
+    try:
+        value = kind(text)
+    except ValueError:
+        value = 0
+    if not value > 0 or value != value or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number, or 'none'")
+    return value
+
+
+def add_budget_options(parser: argparse.ArgumentParser) -> None:
+    """`--max-points`, `--max-seconds`: the analysis budget (`analysis_too_large` names them).
+
+    The defaults are the analysis's own (`budget` reads them), so that building the parser
+    does not import the analysis.
+    """
+    parser.add_argument(
+        "--max-points",
+        type=lambda text: _limit(int, text),
+        default=None,
+        metavar="N",
+        help="refuse a reduced input space of more than N situations (default 5,000,000; "
+        "'none': no limit)",
+    )
+    parser.add_argument(
+        "--max-seconds",
+        type=lambda text: _limit(float, text),
+        default=None,
+        metavar="S",
+        help="refuse an analysis expected to take more than S seconds (default 30; 'none': "
+        "no limit)",
+    )
+
+
+def budget(args: argparse.Namespace) -> tuple[int | None, float | None]:
+    """`(max_points, max_seconds)` for the analysis from the parsed budget options."""
+    from intervene_rules.analysis.sweep import DEFAULT_MAX_POINTS, DEFAULT_MAX_SECONDS
+
+    def pick(given: Limit, default: float) -> float | None:
+        if given is None:
+            return default
+        return None if given == "none" else given
+
+    points = pick(args.max_points, DEFAULT_MAX_POINTS)
+    return (None if points is None else int(points)), pick(args.max_seconds, DEFAULT_MAX_SECONDS)
+
+
 def add_colour_option(parser: argparse.ArgumentParser) -> None:
     """`--color`: how issues are printed (never coloured when NO_COLOR is set)."""
     parser.add_argument(
@@ -45,4 +99,11 @@ def add_colour_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-__all__ = ["add_colour_option", "date_or_all", "iso_date"]
+__all__ = [
+    "Limit",
+    "add_budget_options",
+    "add_colour_option",
+    "budget",
+    "date_or_all",
+    "iso_date",
+]
