@@ -396,10 +396,10 @@ def verify(
         try:  # private API, only to count firings (info): best effort
             import datetime as dt
 
-            from intervene_rules.engine.durable import durable_for
+            from intervene_rules.engine.evaluator import evaluator_for
 
-            view = fed.at(dt.date.today())  # what evaluate() uses by default
-            dev = durable_for(view.signature, view.program)
+            # what evaluate() uses by default: today's period
+            dev = evaluator_for("durable", fed.period(dt.date.today()))
         except ImportError:
             dev = None
     fed_table = table_for(fed)

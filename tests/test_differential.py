@@ -42,9 +42,10 @@ def assert_agree(rs: Ruleset, s: Situation) -> None:
 
 
 def _compare_firings(rs: Ruleset, step: int) -> int:
-    from intervene_rules.engine.durable import durable_for
+    from intervene_rules.engine.evaluator import evaluator_for
 
-    ev = durable_for(rs.digest, rs.program)
+    assert rs.as_of is not None
+    ev = evaluator_for("durable", rs.period(rs.as_of))
     n = 0
     space = Space(rs.program)
     for p in itertools.islice(space.points(), 0, None, step):

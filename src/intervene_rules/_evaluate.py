@@ -11,7 +11,6 @@ from pydantic import ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from intervene_rules.decision import Decision
-from intervene_rules.errors import BackendUnavailableError
 from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.situation import Situation
 
@@ -171,12 +170,7 @@ def evaluate(
     view = ruleset.period(day)
     engine = _engine_for(view)
     if backend is None or backend == "native":
-        return engine.decide(s, day)
-    if backend == "durable":
-        from intervene_rules.engine.durable import durable_for
-        from intervene_rules.engine.row import make_row
+        return engine.decide(s, day)  # the native evaluator through the decision table
+    from intervene_rules.engine.evaluator import evaluator_for
 
-        ev = durable_for(view.signature, view.program)
-        row = make_row(view.program, s)
-        return engine.from_firings(row, ev.fire(row), day)
-    raise BackendUnavailableError(f"unknown backend {backend!r}; use 'native' or 'durable'")
+    return engine.decide_by(evaluator_for(backend, view), s, day)

@@ -16,6 +16,7 @@ must fire the same rules as the native evaluator (on a smaller sample; every poi
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 from collections.abc import Callable
@@ -215,9 +216,9 @@ def _stride(size: int, wanted: int, block: int) -> int:
 def _durable(ruleset: Ruleset) -> Any:
     """The durable_rules evaluator of `ruleset`, or None where it cannot run."""
     try:
-        from intervene_rules.engine.durable import durable_for
+        from intervene_rules.engine.evaluator import evaluator_for
 
-        return durable_for(ruleset.signature, ruleset.program)
+        return evaluator_for("durable", ruleset.period(ruleset.as_of or dt.date.today()))
     except (InterveneRulesError, ImportError):
         return None
 

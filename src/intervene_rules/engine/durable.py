@@ -41,6 +41,7 @@ from intervene_rules.engine.native import Firings
 from intervene_rules.engine.row import Row
 from intervene_rules.errors import BackendUnavailableError, EvaluationError
 from intervene_rules.ruleset.ir import Program, Rule
+from intervene_rules.ruleset.periods import PeriodView
 from intervene_rules.vocabulary import Action
 
 
@@ -176,15 +177,19 @@ _CACHE_LOCK = threading.Lock()
 MAX_HOSTS = 32
 
 
-def durable_for(digest: str, program: Program) -> DurableEvaluator:
-    """One evaluator per ruleset digest, created once (hosts are costly and never freed)."""
+def durable_for(view: PeriodView) -> DurableEvaluator:
+    """One host per view signature (what the view evaluates), created once and kept.
+
+    Hosts are costly and durable_rules never frees them, so at most `MAX_HOSTS` are kept.
+    """
+    key = view.signature
     with _CACHE_LOCK:
-        ev = _CACHE.get(digest)
+        ev = _CACHE.get(key)
         if ev is not None:
-            _CACHE.move_to_end(digest)
+            _CACHE.move_to_end(key)
             return ev
-        ev = DurableEvaluator(program)
-        _CACHE[digest] = ev
+        ev = DurableEvaluator(view.program)
+        _CACHE[key] = ev
         while len(_CACHE) > MAX_HOSTS:
             _, old = _CACHE.popitem(last=False)
             old.close()

@@ -11,7 +11,8 @@ from typing import Literal, Protocol
 
 from intervene_rules.engine.row import Row
 from intervene_rules.errors import BackendUnavailableError
-from intervene_rules.ruleset.ir import Program, Rule
+from intervene_rules.ruleset.ir import Rule
+from intervene_rules.ruleset.periods import PeriodView
 
 Firings = tuple[Rule, ...]
 Backend = Literal["native", "durable"]
@@ -26,11 +27,12 @@ class Evaluator(Protocol):
         ...
 
 
-def evaluator_for(backend: str, program: Program, key: str) -> Evaluator:
-    """The evaluator of `backend` for `program` (`key` names what the program evaluates).
+def evaluator_for(backend: str, view: PeriodView) -> Evaluator:
+    """The evaluator of `backend` for the program of `view`.
 
-    Native evaluators are cheap and built per program; durable_rules hosts are costly and
-    kept per key (see `durable.durable_for`).
+    Native evaluators are cheap and built per call (evaluation uses the one in the view's
+    engine); durable_rules hosts are costly and kept per view signature
+    (see `durable.durable_for`).
 
     Raises:
         BackendUnavailableError: the backend is unknown or cannot run in this interpreter.
@@ -39,9 +41,9 @@ def evaluator_for(backend: str, program: Program, key: str) -> Evaluator:
     if backend == "native":
         from intervene_rules.engine.native import NativeEvaluator
 
-        return NativeEvaluator(program)
+        return NativeEvaluator(view.program)
     if backend == "durable":
         from intervene_rules.engine.durable import durable_for
 
-        return durable_for(key, program)
+        return durable_for(view)
     raise BackendUnavailableError(f"unknown backend {backend!r}; use one of: {', '.join(BACKENDS)}")

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from intervene_rules.decision import Decision
 from intervene_rules.engine.classes import ValueClasses
+from intervene_rules.engine.evaluator import Evaluator
 from intervene_rules.engine.merge import Budget, Merger, Shared, ShareKey, reads
 from intervene_rules.engine.native import Firings, NativeEvaluator
 from intervene_rules.engine.row import Row, make_row
@@ -81,6 +82,11 @@ class Engine:
     def from_firings(self, row: Row, fired: Firings, as_of: dt.date | None) -> Decision:
         """The decision for firings any evaluator reported."""
         return self.share(row, fired).decision(row["actor.rank"], row["observer.rank"], as_of)
+
+    def decide_by(self, evaluator: Evaluator, s: Situation, as_of: dt.date | None) -> Decision:
+        """The decision for `s` with the rules `evaluator` says fire (any backend)."""
+        row = make_row(self.program, s)
+        return self.from_firings(row, evaluator.fire(row), as_of)
 
     def decide(self, s: Situation, as_of: dt.date | None) -> Decision:
         """The decision for `s` on `as_of`, from the table when its class was seen before."""
