@@ -280,8 +280,9 @@ class Decision(BaseModel):
         as_of: dt.date | None,
         memo: JsonMemo | None,
     ) -> Decision:
-        """The decision of `base` (every field but `disclaimer`, values already valid) with
-        these ranks and date; its other parts shared.
+        """The decision of `base` with these ranks and date; its other parts shared.
+
+        `base` holds every field but `disclaimer`, with values already valid.
 
         What `Decision(**base)` then `model_copy(update=...)` give, at a fraction of their
         cost: only `engine.merge` calls it, with values it validated;

@@ -206,7 +206,9 @@ class Merger:
             hit = self._derived_steps[key] = step(self.program, *key[1:])
         return hit
 
-    def _basis(self, mask: int, part: _Fired, derived: tuple[TraceStep, ...]) -> tuple[Citation, ...]:
+    def _basis(
+        self, mask: int, part: _Fired, derived: tuple[TraceStep, ...]
+    ) -> tuple[Citation, ...]:
         # the sources of the derived steps first, then the rules' (a step's basis is the
         # program's grid or opportunity basis: the same for every step of its kind)
         if not derived:
@@ -270,8 +272,11 @@ class Merger:
         return tuple(out)
 
     def body(self, seen: Reads, mask: int) -> _Body:
-        """What a decision takes from the rules fired and the derivations: all but the ranks,
-        the relation, the opportunity and the date; one per distinct body, shared."""
+        """What a decision takes from the rules fired and the derivations.
+
+        All but the ranks, the relation, the opportunity and the date; one per distinct body,
+        shared.
+        """
         k = (mask, seen.exceeds_grid, seen.derived_opportunity)
         body = self._bodies.get(k)
         if body is None:
@@ -306,8 +311,10 @@ class Merger:
         fired: tuple[Rule, ...] | int,
         as_of: dt.date | None,
     ) -> dict[str, Any]:
-        """Every field of the decision for `ranks` (actor, observer) given what it reads
-        and the rules fired (or their bit mask)."""
+        """Every field of the decision for `ranks` (actor, observer).
+
+        Given what it reads and the rules fired (or their bit mask).
+        """
         body = self.body(seen, fired if isinstance(fired, int) else self.mask(fired))
         return body.fields(seen, ranks, as_of)
 
@@ -325,7 +332,8 @@ class _Body:
     """The part of a decision that the rules fired and the derivations decide, and its JSON.
 
     Every decision with this body has the same JSON head and tail (`JsonMemo`), so the memo
-    is kept here, once per body."""
+    is kept here, once per body.
+    """
 
     __slots__ = ("memo", "supervisor", "template")
 

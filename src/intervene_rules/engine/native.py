@@ -75,8 +75,11 @@ def _from_row(name: str) -> str:
 
 
 def _expr(cond: Cond, consts: dict[str, Any], read: Callable[[str], str] = _from_row) -> str:
-    """Python source for `cond` over fields read by `read(name)` (default: the row `r`),
-    facts `f_<name>` and action index `a`."""
+    """Python source for `cond`.
+
+    Fields are read by `read(name)` (default: the row `r`), facts are `f_<name>`, the action
+    index is `a`.
+    """
     if isinstance(cond, AllOf | AnyOf):
         joiner = " and " if isinstance(cond, AllOf) else " or "
         if not cond.items:
@@ -119,9 +122,11 @@ def _expr(cond: Cond, consts: dict[str, Any], read: Callable[[str], str] = _from
 def _rules_source(
     program: Program, consts: dict[str, Any], read: Callable[[str], str], mask: bool
 ) -> list[str]:
-    """The body that runs every rule in order: the fired ones appended to `out` (or, with
-    `mask`, set in the bit mask `m`: bit i for rule i), facts in `f_<name>`, the action
-    index in `a`."""
+    """The body that runs every rule in order.
+
+    The fired ones are appended to `out` (or, with `mask`, set in the bit mask `m`: bit i for
+    rule i), facts kept in `f_<name>`, the action index in `a`.
+    """
     lines = ["    m = 0" if mask else "    out = []", "    a = 0"]
     # every fact any rule reads starts false, even one no rule in force concludes
     read_facts = {n[len(FACT_PREFIX) :] for r in program.rules for n in r.reads if n != "action"}
@@ -142,7 +147,11 @@ def _rules_source(
 def generate(program: Program) -> tuple[str, dict[str, Any]]:
     """Source of `fire(r)` for the whole program, and the constants it refers to."""
     consts: dict[str, Any] = {}
-    lines = ["def fire(r):", *_rules_source(program, consts, _from_row, False), "    return tuple(out)"]
+    lines = [
+        "def fire(r):",
+        *_rules_source(program, consts, _from_row, False),
+        "    return tuple(out)",
+    ]
     return "\n".join(lines) + "\n", consts
 
 
@@ -218,7 +227,8 @@ class NativeEvaluator:
     def fire_on(self, then: Callable[..., Any], then_reads: tuple[str, ...]) -> Callable[..., Any]:
         """`generate_on_situation` compiled: a function of a `Situation`, see there."""
         source, consts = generate_on_situation(self.program, then, then_reads)
-        return _compiled(source, consts, self.program, "fire_on")
+        fire_on: Callable[..., Any] = _compiled(source, consts, self.program, "fire_on")
+        return fire_on
 
 
 def _tabulate(fn: Callable[..., Any], domains: list[tuple[Any, ...]], *args: Any) -> Any:

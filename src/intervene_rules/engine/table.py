@@ -84,7 +84,8 @@ class Engine:
         """The shared decision for the rules of `mask` and `seen`, made once per decision.
 
         The key is what `Merger.fields` depends on besides the ranks: the rules fired (the
-        mask names them in this engine) and the `Reads` (`merge.share_key`)."""
+        mask names them in this engine) and the `Reads` (`merge.share_key`).
+        """
         k = share_key(seen, mask)
         hit = self._shared.get(k)
         if hit is None:
