@@ -62,12 +62,12 @@ def test_shared_decisions_equal_the_reference(rid: str) -> None:
 def test_a_share_key_that_forgets_a_read_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
     rs = load_ruleset("federal-baseline")
     view = rs.period(dt.date(2026, 1, 1))
-    original = merge.Merger.share_key
+    original = merge.share_key
 
     def forgetful(seen: Any, fired: Any) -> Any:
         return original(seen, fired)[:1]  # only the rules fired: drops what was read
 
-    monkeypatch.setattr(merge.Merger, "share_key", staticmethod(forgetful))
+    monkeypatch.setattr(table, "share_key", forgetful)  # where the engine calls it
     engine = Engine(view, Budget(10_000, 10_000, 1 << 20))
     assert _mismatches(engine, _sample(Space(view.program), 97), dt.date(2026, 1, 1))
 

@@ -171,6 +171,7 @@ class JsonMemo:
 
 
 _set = object.__setattr__
+_new = object.__new__
 
 
 class Decision(BaseModel):
@@ -270,32 +271,32 @@ class Decision(BaseModel):
         )
 
     @classmethod
-    def _assemble(cls, fields: dict[str, Any], memo: JsonMemo | None) -> Decision:
-        """A decision from `fields` that are already valid (every one but `disclaimer`).
+    def _variant(
+        cls,
+        base: dict[str, Any],
+        actor_rank: Rank,
+        observer_rank: Rank,
+        supervisor_above: Rank | None,
+        as_of: dt.date | None,
+        memo: JsonMemo | None,
+    ) -> Decision:
+        """The decision of `base` with these ranks and date; its other parts shared.
 
-        What `Decision(**fields)` gives, without validating again: only `engine.merge`
-        calls it, with parts it validated; `tests/test_engine_table.py` compares the two.
+        `base` holds every field but `disclaimer`, with values already valid.
+
+        What `Decision(**base)` then `model_copy(update=...)` give, at a fraction of their
+        cost: only `engine.merge` calls it, with values it validated;
+        `tests/test_engine_table.py` compares the two.
         """
-        new = object.__new__(cls)
-        _set(new, "__dict__", {**fields, "disclaimer": DISCLAIMER})
-        _set(new, "__pydantic_fields_set__", _ALL_BUT_DISCLAIMER)
-        _set(new, "__pydantic_extra__", None)
-        _set(new, "__pydantic_private__", None)
-        _set(new, "_memo", memo)
-        return new
-
-    @classmethod
-    def _variant(cls, base: Decision, changes: dict[str, Any], memo: JsonMemo | None) -> Decision:
-        """`base` with `changes` (values of the fields' own types), its other parts shared.
-
-        What `model_copy(update=...)` does, at a third of its cost: only `engine.merge`
-        calls it, with values it took from validated decisions.
-        """
-        new = object.__new__(cls)
-        fields = dict(base.__dict__)
-        fields.update(changes)
+        new = _new(cls)
+        fields = base.copy()
+        fields["actor_rank"] = actor_rank
+        fields["observer_rank"] = observer_rank
+        fields["supervisor_above"] = supervisor_above
+        fields["as_of"] = as_of
+        fields["disclaimer"] = DISCLAIMER
         _set(new, "__dict__", fields)
-        _set(new, "__pydantic_fields_set__", base.__pydantic_fields_set__)
+        _set(new, "__pydantic_fields_set__", _ALL_BUT_DISCLAIMER)
         _set(new, "__pydantic_extra__", None)
         _set(new, "__pydantic_private__", None)
         _set(new, "_memo", memo)

@@ -109,5 +109,9 @@ class Situation(BaseModel):
     @classmethod
     def _normalise_misconduct(cls, value: tuple[Misconduct, ...]) -> tuple[Misconduct, ...]:
         # A set in meaning; one canonical order keeps decisions and cache keys deterministic.
-        order = list(Misconduct)
-        return tuple(sorted(set(value), key=order.index))
+        if len(value) < 2:
+            return value
+        return tuple(sorted(set(value), key=_MISCONDUCT_ORDER.__getitem__))
+
+
+_MISCONDUCT_ORDER = {m: i for i, m in enumerate(Misconduct)}

@@ -134,14 +134,30 @@ class ValueClasses:
         terms: list[str] = []
         tail: list[str] = []
         n = len(Rank)
+        # each object on the way read once: `s.force` into `p_force`, then `p_force.type`
+        head: list[str] = []
+        parents: dict[str, str] = {"": "s"}
+        for spec in SITUATION_FIELDS:
+            *path, _leaf = spec.path
+            for depth in range(1, len(path) + 1):
+                name = ".".join(path[:depth])
+                if name not in parents:
+                    parents[name] = "p_" + name.replace(".", "_")
+                    up = parents[".".join(path[: depth - 1])]
+                    head.append(f"    {parents[name]} = {up}.{path[depth - 1]}")
+
+        def read(name: str) -> str:
+            parent, _, leaf = name.rpartition(".")
+            return f"{parents[parent]}.{leaf}"
+
         for i, (spec, w) in enumerate(zip(fields, weights, strict=True)):
-            get = "s." + spec.name
+            get = read(spec.name)
             if spec.classing is Classing.RANK:
                 table = [0] * (n * n)
                 for (actor, observer), c in self.rank_class.items():
                     table[actor.position * n + observer.position] = c * w
                 consts[f"_d{i}"] = table
-                a, o = ("s." + r for r in RANK_FIELDS)
+                a, o = (read(r) for r in RANK_FIELDS)
                 terms.append(f"_d{i}[{a}._idx * {n} + {o}._idx]")
             elif spec.classing is Classing.VALUE:
                 consts[f"_d{i}"] = {v: j * w for j, v in enumerate(spec.domain)}
@@ -160,7 +176,7 @@ class ValueClasses:
                 consts["_bits"] = self.misconduct_bits
                 tail += [f"    for m in {get}:", "        k |= _bits[m]"]
         source = "\n".join(
-            ["def key(s):", "    k = " + " + ".join(terms), *tail, "    return k", ""]
+            ["def key(s):", *head, "    k = " + " + ".join(terms), *tail, "    return k", ""]
         )
         namespace = dict(consts)
         exec(compile(source, "<intervene_rules:class-key>", "exec"), namespace)

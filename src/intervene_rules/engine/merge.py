@@ -16,7 +16,7 @@ and stamps those on cheaply.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from intervene_rules.decision import Citation, Decision, JsonMemo, ReportDue, TraceStep
@@ -49,14 +49,79 @@ class Reads(NamedTuple):
     relation: Relation
 
 
+READ_FIELDS: tuple[str, ...] = (
+    "force.type",
+    "subject.resistance",
+    "force.exceeds_grid",
+    "observer.realistic_opportunity",
+    "observer.has_opportunity",
+    "observer.relation",
+)
+"""The row fields `reads_of` takes, in its order: all the merge reads of a row."""
+
+
+def reads_of(
+    force: ForceType,
+    resistance: Resistance,
+    exceeds_grid: bool,
+    stated: bool | None,
+    has_opportunity: bool,
+    relation: Relation,
+) -> Reads:
+    """The `Reads` of a row whose `READ_FIELDS` hold these values."""
+    return _new_reads(
+        Reads,
+        (
+            (force, resistance) if exceeds_grid else None,
+            has_opportunity if stated is None else None,
+            has_opportunity,
+            relation,
+        ),
+    )
+
+
+_new_reads = tuple.__new__  # what `Reads(...)` does, without its Python-level __new__
+
+
 def reads(row: Row) -> Reads:
-    """The one place the merge reads a row."""
-    stated = row["observer.realistic_opportunity"]
-    return Reads(
-        (row["force.type"], row["subject.resistance"]) if row["force.exceeds_grid"] else None,
-        row["observer.has_opportunity"] if stated is None else None,
-        row["observer.has_opportunity"],
-        row["observer.relation"],
+    """The one place the merge reads a row (the generated code reads `READ_FIELDS` too)."""
+    return reads_of(*[row[f] for f in READ_FIELDS])
+
+
+def share_key(seen: Reads, fired: int) -> ShareKey:
+    """What a decision depends on besides the ranks: the rules fired and the `Reads`.
+
+    Derived, not listed: `Merger.fields` sees the row only through `Reads`, so a new read
+    means a new `Reads` field, which is in this key by construction. The rules fired are a
+    bit mask over the rules of one period view (`NativeEvaluator.mask`): keys of one engine.
+    """
+    return (fired, seen)
+
+
+def grid_step(program: Program, force: ForceType, resistance: Resistance) -> TraceStep:
+    """The trace step saying the force grid is exceeded."""
+    return TraceStep(
+        op="derive",
+        rule="force.exceeds_grid",
+        stage=Stage.SEE_THE_PROBLEM,
+        because=f"{force.value} is not allowed against {resistance.value} by the "
+        f"force grid. {program.grid_because}",
+        basis=program.grid_basis,
+        concludes=("force.exceeds_grid=true",),
+    )
+
+
+def opportunity_step(program: Program, derived: bool) -> TraceStep:
+    """The trace step saying how an unstated opportunity was derived."""
+    value = str(derived).lower()
+    return TraceStep(
+        op="derive",
+        rule="observer.has_opportunity",
+        stage=Stage.SEE_THE_PROBLEM,
+        because=f"Opportunity was not stated; derived as {value}. {program.opportunity.because}",
+        basis=program.opportunity.basis,
+        concludes=(f"observer.has_opportunity={value}",),
+        origin=str(program.opportunity.origin),
     )
 
 
@@ -64,32 +129,9 @@ def derivations(program: Program, seen: Reads) -> tuple[TraceStep, ...]:
     """Trace steps for the built-in facts that were not simply stated in the situation."""
     steps: list[TraceStep] = []
     if seen.exceeds_grid is not None:
-        force, resistance = seen.exceeds_grid
-        steps.append(
-            TraceStep(
-                op="derive",
-                rule="force.exceeds_grid",
-                stage=Stage.SEE_THE_PROBLEM,
-                because=f"{force.value} is not allowed against {resistance.value} by the "
-                f"force grid. {program.grid_because}",
-                basis=program.grid_basis,
-                concludes=("force.exceeds_grid=true",),
-            )
-        )
+        steps.append(grid_step(program, *seen.exceeds_grid))
     if seen.derived_opportunity is not None:
-        value = str(seen.derived_opportunity).lower()
-        steps.append(
-            TraceStep(
-                op="derive",
-                rule="observer.has_opportunity",
-                stage=Stage.SEE_THE_PROBLEM,
-                because=f"Opportunity was not stated; derived as {value}. "
-                f"{program.opportunity.because}",
-                basis=program.opportunity.basis,
-                concludes=(f"observer.has_opportunity={value}",),
-                origin=str(program.opportunity.origin),
-            )
-        )
+        steps.append(opportunity_step(program, seen.derived_opportunity))
     return tuple(steps)
 
 
@@ -103,14 +145,20 @@ def build_decision(
 class Merger:
     """Builds the decisions of one period view; every part is made once and then shared."""
 
-    def __init__(self, view: PeriodView) -> None:
+    def __init__(self, view: PeriodView, json_budget: list[int] | None = None) -> None:
         # the parts, not the view: engines are dropped when their view is (engine.table)
         self.program = view.program
+        self._json = json_budget
+        """Bytes of JSON the memos of the bodies may keep; None: no memos (reference path)."""
+        self._bits = {r.id: 1 << i for i, r in enumerate(view.program.rules)}
+        self._bodies: dict[tuple[Any, ...], _Body] = {}
         self.sources = view.sources
         self.notices = view.notices
         self.ref = view.ref
         self._steps: dict[str, TraceStep] = {}
         self._derived: dict[Any, tuple[TraceStep, ...]] = {}
+        self._derived_steps: dict[tuple[Any, ...], TraceStep] = {}
+        self._bases: dict[tuple[Any, ...], tuple[Citation, ...]] = {}
         self._cited: dict[tuple[str, str | None], Citation] = {}
         self._reports: dict[str, tuple[ReportDue, ...]] = {}
         self._parts: dict[tuple[str, ...], _Fired] = {}
@@ -120,17 +168,9 @@ class Merger:
         new = Merger.__new__(Merger)
         new.__dict__.update(self.__dict__)
         new._steps, new._derived, new._cited, new._reports = {}, {}, {}, {}
-        new._parts = {}
+        new._parts, new._bodies, new._json = {}, {}, None
+        new._derived_steps, new._bases = {}, {}
         return new
-
-    @staticmethod
-    def share_key(seen: Reads, fired: tuple[Rule, ...]) -> ShareKey:
-        """What a decision depends on besides the ranks: the rules fired and the `Reads`.
-
-        Derived, not listed: `fields` sees the row only through `Reads`, so a new read
-        means a new `Reads` field, which is in this key by construction.
-        """
-        return (tuple([r.id for r in fired]), seen)
 
     def _step(self, r: Rule) -> TraceStep:
         step = self._steps.get(r.id)
@@ -151,8 +191,38 @@ class Merger:
         k = (seen.exceeds_grid, seen.derived_opportunity)
         steps = self._derived.get(k)
         if steps is None:
-            steps = self._derived[k] = derivations(self.program, seen)
+            # each step made once (what `derivations` makes), then combined
+            made: list[TraceStep] = []
+            if seen.exceeds_grid is not None:
+                made.append(self._made(("grid", *seen.exceeds_grid), grid_step))
+            if seen.derived_opportunity is not None:
+                made.append(self._made(("opportunity", seen.derived_opportunity), opportunity_step))
+            steps = self._derived[k] = tuple(made)
         return steps
+
+    def _made(self, key: tuple[Any, ...], step: Callable[..., TraceStep]) -> TraceStep:
+        hit = self._derived_steps.get(key)
+        if hit is None:
+            hit = self._derived_steps[key] = step(self.program, *key[1:])
+        return hit
+
+    def _basis(
+        self, mask: int, part: _Fired, derived: tuple[TraceStep, ...]
+    ) -> tuple[Citation, ...]:
+        # the sources of the derived steps first, then the rules' (a step's basis is the
+        # program's grid or opportunity basis: the same for every step of its kind)
+        if not derived:
+            return part.basis
+        k = (mask, tuple([step.rule for step in derived]))
+        basis = self._bases.get(k)
+        if basis is None:
+            keys: dict[tuple[str, str | None], None] = dict.fromkeys(
+                [(sid, None) for step in derived for sid in step.basis]
+            )
+            keys.update(dict.fromkeys(part.cited))
+            basis = tuple([self._citation(sid, section) for sid, section in keys])
+            self._bases[k] = basis
+        return basis
 
     def _citation(self, sid: str, section: str | None) -> Citation:
         c = self._cited.get((sid, section))
@@ -186,45 +256,104 @@ class Merger:
             part = self._parts[ids] = _Fired(self, fired)
         return part
 
+    def mask(self, fired: Iterable[Rule]) -> int:
+        """The bit mask of `fired`: bit i for rule i of the view (what `fire_on` returns)."""
+        bits = self._bits
+        return sum([bits[r.id] for r in fired])
+
+    def rules(self, mask: int) -> tuple[Rule, ...]:
+        """The rules of a bit mask, in evaluation order."""
+        rules = self.program.rules
+        out = []
+        while mask:
+            low = mask & -mask
+            out.append(rules[low.bit_length() - 1])
+            mask ^= low
+        return tuple(out)
+
+    def body(self, seen: Reads, mask: int) -> _Body:
+        """What a decision takes from the rules fired and the derivations.
+
+        All but the ranks, the relation, the opportunity and the date; one per distinct body,
+        shared.
+        """
+        k = (mask, seen.exceeds_grid, seen.derived_opportunity)
+        body = self._bodies.get(k)
+        if body is None:
+            part = self._fired(self.rules(mask))
+            derived = self._derivations(seen)
+            basis = self._basis(mask, part, derived)
+            template = {
+                "action": part.action,
+                "duties": part.duties,
+                "methods": part.methods,
+                "basis": basis,
+                "trace": derived + part.steps if derived else part.steps,
+                "ruleset": self.ref,
+                "facts": part.facts,
+                "actor_rank": None,
+                "observer_rank": None,
+                "relation": None,
+                "realistic_opportunity": None,
+                "supervisor_above": None,
+                "notices": part.notices,
+                "reports": part.reports,
+                "as_of": None,
+            }
+            memo = None if self._json is None else JsonMemo(self._json)
+            body = self._bodies.setdefault(k, _Body(template, part.supervisor, memo))
+        return body
+
     def fields(
         self,
         seen: Reads,
         ranks: tuple[Rank, Rank],
-        fired: tuple[Rule, ...],
+        fired: tuple[Rule, ...] | int,
         as_of: dt.date | None,
     ) -> dict[str, Any]:
-        """Every field of the decision for `ranks` (actor, observer) given what it reads."""
-        part = self._fired(fired)
-        derived = self._derivations(seen)
-        basis = part.basis
-        if derived:
-            keys: dict[tuple[str, str | None], None] = dict.fromkeys(
-                [(sid, None) for step in derived for sid in step.basis]
-            )
-            keys.update(dict.fromkeys(part.cited))
-            basis = tuple([self._citation(sid, section) for sid, section in keys])
-        return {
-            "action": part.action,
-            "duties": part.duties,
-            "methods": part.methods,
-            "basis": basis,
-            "trace": derived + part.steps if derived else part.steps,
-            "ruleset": self.ref,
-            "facts": part.facts,
-            "actor_rank": ranks[0],
-            "observer_rank": ranks[1],
-            "relation": seen.relation,
-            "realistic_opportunity": seen.has_opportunity,
-            "supervisor_above": ranks[0] if part.supervisor else None,
-            "notices": part.notices,
-            "reports": part.reports,
-            "as_of": as_of,
-        }
+        """Every field of the decision for `ranks` (actor, observer).
+
+        Given what it reads and the rules fired (or their bit mask).
+        """
+        body = self.body(seen, fired if isinstance(fired, int) else self.mask(fired))
+        return body.fields(seen, ranks, as_of)
 
     def build(self, row: Row, fired: tuple[Rule, ...], as_of: dt.date | None) -> Decision:
         """The decision for `row` given the rules that fired for it, validated."""
         ranks = (row["actor.rank"], row["observer.rank"])
         return Decision(**self.fields(reads(row), ranks, fired, as_of))
+
+
+_DUTIES = tuple(Duty)
+_METHODS = tuple(Method)
+
+
+class _Body:
+    """The part of a decision that the rules fired and the derivations decide, and its JSON.
+
+    Every decision with this body has the same JSON head and tail (`JsonMemo`), so the memo
+    is kept here, once per body.
+    """
+
+    __slots__ = ("memo", "supervisor", "template")
+
+    def __init__(self, template: dict[str, Any], supervisor: bool, memo: JsonMemo | None):
+        self.template = template
+        self.supervisor = supervisor
+        self.memo = memo
+
+    def fields(
+        self, seen: Reads, ranks: tuple[Rank, Rank], as_of: dt.date | None
+    ) -> dict[str, Any]:
+        """Every field of the decision (in the model's order, as the template keeps it)."""
+        out = self.template.copy()
+        out["actor_rank"] = ranks[0]
+        out["observer_rank"] = ranks[1]
+        out["relation"] = seen.relation
+        out["realistic_opportunity"] = seen.has_opportunity
+        out["supervisor_above"] = ranks[0] if self.supervisor else None
+        out["as_of"] = as_of
+        return out
 
 
 class _Fired:
@@ -249,8 +378,8 @@ class _Fired:
         method_set = {m for r in fired for m in r.methods}
         fact_set = {f for r in fired for f in r.facts}
         self.action = action
-        self.duties = tuple(d for d in Duty if d in duty_set)
-        self.methods = tuple(m for m in Method if m in method_set)
+        self.duties = tuple([d for d in _DUTIES if d in duty_set])
+        self.methods = tuple([m for m in _METHODS if m in method_set])
         self.facts = tuple(f for f in merger.program.facts if f in fact_set)
         self.supervisor = Duty.REQUEST_SUPERVISOR in duty_set
         self.steps = tuple(merger._step(r) for r in fired)
@@ -266,12 +395,10 @@ class _Fired:
                 cited.setdefault((sid, None), None)
         self.cited = tuple(cited)
         self.basis = tuple(merger._citation(sid, section) for sid, section in self.cited)
-        self.reports = tuple(
-            sorted(
-                (due for r in fired for due in merger._reports_of(r)),
-                key=lambda due: (iso_seconds(due.within), due.to),
-            )
-        )
+        dues = [due for r in fired for due in merger._reports_of(r)]
+        if len(dues) > 1:
+            dues.sort(key=lambda due: (iso_seconds(due.within), due.to))
+        self.reports = tuple(dues)
 
 
 class Budget:
@@ -298,11 +425,14 @@ class Shared:
 
     __slots__ = ("base", "budget", "memo", "supervisor", "variants")
 
-    def __init__(self, fields: dict[str, Any], budget: Budget) -> None:
-        self.memo = JsonMemo(budget.json)
-        self.base = base = Decision._assemble(fields, self.memo)
+    def __init__(
+        self, fields: dict[str, Any], budget: Budget, memo: JsonMemo | None = None
+    ) -> None:
+        self.memo = memo if memo is not None else JsonMemo(budget.json)
+        self.base = fields
+        """Every field of the decision but `disclaimer` (valid values: see `Decision._variant`)."""
         self.budget = budget
-        self.supervisor = Duty.REQUEST_SUPERVISOR in base.duties
+        self.supervisor = fields["supervisor_above"] is not None
         self.variants: list[Decision | None] | None = None
 
     def decision(self, actor: Rank, observer: Rank, as_of: dt.date | None) -> Decision:
@@ -313,19 +443,16 @@ class Shared:
         if d is None or d.as_of != as_of:
             d = Decision._variant(
                 self.base,
-                {
-                    "actor_rank": actor,
-                    "observer_rank": observer,
-                    "supervisor_above": actor if self.supervisor else None,
-                    "as_of": as_of,
-                },
+                actor,
+                observer,
+                actor if self.supervisor else None,
+                as_of,
                 self.memo,
             )
-            budget = self.budget
             if variants is not None and variants[i] is not None:
                 variants[i] = d  # a new date for a kept pair
-            elif budget.stamped > 0:
-                budget.stamped -= 1
+            elif self.budget.stamped > 0:
+                self.budget.stamped -= 1
                 if variants is None:
                     variants = self.variants = [None] * 64
                 variants[i] = d

@@ -10,10 +10,11 @@ interpreter, to the same answer over every condition of every bundled ruleset.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from intervene_rules.engine.row import Row, with_conclusions
-from intervene_rules.fields import FACT_PREFIX, FIELDS
+from intervene_rules.engine.row import DERIVATIONS, Row, with_conclusions
+from intervene_rules.fields import FACT_PREFIX, FIELDS, INPUT_NAMES, SITUATION_FIELDS
 from intervene_rules.ruleset.ir import AllOf, AnyOf, Cond, Op, Program, Rule, Test
 from intervene_rules.vocabulary import Action
 
@@ -69,13 +70,21 @@ def satisfying_values(t: Test) -> frozenset[Any]:
     return frozenset(x for x in spec.domain if op.compare(x, v))
 
 
-def _expr(cond: Cond, consts: dict[str, Any]) -> str:
-    """Python source for `cond` over the row `r`, facts `f_<name>` and action index `a`."""
+def _from_row(name: str) -> str:
+    return f"r[{name!r}]"
+
+
+def _expr(cond: Cond, consts: dict[str, Any], read: Callable[[str], str] = _from_row) -> str:
+    """Python source for `cond`.
+
+    Fields are read by `read(name)` (default: the row `r`), facts are `f_<name>`, the action
+    index is `a`.
+    """
     if isinstance(cond, AllOf | AnyOf):
         joiner = " and " if isinstance(cond, AllOf) else " or "
         if not cond.items:
             return "True" if isinstance(cond, AllOf) else "False"
-        return "(" + joiner.join(_expr(c, consts) for c in cond.items) + ")"
+        return "(" + joiner.join(_expr(c, consts, read) for c in cond.items) + ")"
 
     def const(value: Any) -> str:
         name = f"_c{len(consts)}"
@@ -90,7 +99,7 @@ def _expr(cond: Cond, consts: dict[str, Any]) -> str:
         levels = list(Action)
         allowed = frozenset(levels.index(x) for x in satisfying_values(cond))
         return f"(a in {const(allowed)})"
-    get = f"r[{f!r}]"
+    get = read(f)
     spec = FIELDS[f]
     if spec.kind == "number":
         if op.is_order:
@@ -110,22 +119,95 @@ def _expr(cond: Cond, consts: dict[str, Any]) -> str:
     return f"({get} in {const(allowed_values)})"
 
 
-def generate(program: Program) -> tuple[str, dict[str, Any]]:
-    """Source of `fire(r)` for the whole program, and the constants it refers to."""
-    consts: dict[str, Any] = {}
-    lines = ["def fire(r):", "    out = []", "    a = 0"]
+def _rules_source(
+    program: Program, consts: dict[str, Any], read: Callable[[str], str], mask: bool
+) -> list[str]:
+    """The body that runs every rule in order.
+
+    The fired ones are appended to `out` (or, with `mask`, set in the bit mask `m`: bit i for
+    rule i), facts kept in `f_<name>`, the action index in `a`.
+    """
+    lines = ["    m = 0" if mask else "    out = []", "    a = 0"]
     # every fact any rule reads starts false, even one no rule in force concludes
-    read = {n[len(FACT_PREFIX) :] for r in program.rules for n in r.reads if n != "action"}
-    lines += [f"    f_{name} = False" for name in sorted({*program.facts, *read})]
+    read_facts = {n[len(FACT_PREFIX) :] for r in program.rules for n in r.reads if n != "action"}
+    lines += [f"    f_{name} = False" for name in sorted({*program.facts, *read_facts})]
     actions = list(Action)
     for i, rule in enumerate(program.rules):
         consts[f"_r{i}"] = rule
-        lines.append(f"    if {_expr(rule.when, consts)}:")
-        lines.append(f"        out.append(_r{i})")
+        lines.append(f"    if {_expr(rule.when, consts, read)}:")
+        lines.append(f"        m |= {1 << i}" if mask else f"        out.append(_r{i})")
         if rule.action is not None:
-            lines.append(f"        a = max(a, {actions.index(rule.action)})")
+            level = actions.index(rule.action)
+            lines.append(f"        if a < {level}:")
+            lines.append(f"            a = {level}")
         lines += [f"        f_{name} = True" for name in rule.facts]
-    lines.append("    return tuple(out)")
+    return lines
+
+
+def generate(program: Program) -> tuple[str, dict[str, Any]]:
+    """Source of `fire(r)` for the whole program, and the constants it refers to."""
+    consts: dict[str, Any] = {}
+    lines = [
+        "def fire(r):",
+        *_rules_source(program, consts, _from_row, False),
+        "    return tuple(out)",
+    ]
+    return "\n".join(lines) + "\n", consts
+
+
+def _local(name: str) -> str:
+    return "v_" + name.replace(".", "_")
+
+
+def generate_on_situation(
+    program: Program, then: Callable[..., Any], then_reads: tuple[str, ...]
+) -> tuple[str, dict[str, Any]]:
+    """Source of `fire_on(s)`: the rules of `fire` run on a `Situation` itself, no row made.
+
+    Returns `(m, then(*values))`: `m` the bit mask of the rules fired (bit i: rule i), and
+    `then` called on the values of the fields named in `then_reads`. Generated from the field
+    table: each field read is its path in the situation (`s.force.type`; a set field as the
+    situation's tuple, which the generated tests read as they read a frozenset), each
+    derived field its `row.DERIVATIONS` entry; only the fields something reads are read.
+    """
+    consts: dict[str, Any] = {"_then": then}
+    used: set[str] = set()
+
+    def read(name: str) -> str:
+        used.add(name)
+        return _local(name)
+
+    body = _rules_source(program, consts, read, True)
+    needed = used | set(then_reads)
+    derived = [d for d in DERIVATIONS if d.name in needed]
+    needed |= {i for d in derived for i in d.inputs}
+    unknown = needed - set(INPUT_NAMES) - {d.name for d in DERIVATIONS}
+    assert not unknown, f"no field or derivation for {sorted(unknown)}"
+    lines = ["def fire_on(s):"]
+    parents: dict[tuple[str, ...], str] = {(): "s"}
+    for spec in SITUATION_FIELDS:
+        if spec.name not in needed:
+            continue
+        *path, leaf = spec.path
+        for depth in range(1, len(path) + 1):
+            key = tuple(path[:depth])
+            if key not in parents:
+                parents[key] = "p_" + "_".join(key)
+                lines.append(f"    {parents[key]} = {parents[key[:-1]]}.{key[-1]}")
+        lines.append(f"    {_local(spec.name)} = {parents[tuple(path)]}.{leaf}")
+    for i, d in enumerate(derived):
+        domains = [FIELDS[x].domain for x in d.inputs]
+        if all(domains):
+            # every input finite: the derivation tabulated, read by nested lookups
+            consts[f"_d{i}"] = _tabulate(partial(d.compute, program), domains)
+            lookup = "".join(f"[{_local(x)}]" for x in d.inputs)
+            lines.append(f"    {_local(d.name)} = _d{i}{lookup}")
+        else:
+            consts[f"_d{i}"] = partial(d.compute, program)
+            args = ", ".join(_local(x) for x in d.inputs)
+            lines.append(f"    {_local(d.name)} = _d{i}({args})")
+    lines += body
+    lines.append(f"    return m, _then({', '.join(_local(x) for x in then_reads)})")
     return "\n".join(lines) + "\n", consts
 
 
@@ -135,14 +217,31 @@ class NativeEvaluator:
     def __init__(self, program: Program) -> None:
         self.program = program
         source, consts = generate(program)
-        namespace: dict[str, Any] = dict(consts)
-        exec(compile(source, f"<intervene_rules:{id(program):x}>", "exec"), namespace)
-        self._fire: Callable[[Row], Firings] = namespace["fire"]
+        self._fire: Callable[[Row], Firings] = _compiled(source, consts, program, "fire")
         self.source = source
 
     def fire(self, row: Row) -> Firings:
         """The rules that fire for `row`, in evaluation order."""
         return self._fire(row)
+
+    def fire_on(self, then: Callable[..., Any], then_reads: tuple[str, ...]) -> Callable[..., Any]:
+        """`generate_on_situation` compiled: a function of a `Situation`, see there."""
+        source, consts = generate_on_situation(self.program, then, then_reads)
+        fire_on: Callable[..., Any] = _compiled(source, consts, self.program, "fire_on")
+        return fire_on
+
+
+def _tabulate(fn: Callable[..., Any], domains: list[tuple[Any, ...]], *args: Any) -> Any:
+    """`fn` over the product of `domains`, as nested dicts (one level per argument)."""
+    if not domains:
+        return fn(*args)
+    return {v: _tabulate(fn, domains[1:], *args, v) for v in domains[0]}
+
+
+def _compiled(source: str, consts: dict[str, Any], program: Program, name: str) -> Any:
+    namespace: dict[str, Any] = dict(consts)
+    exec(compile(source, f"<intervene_rules:{name}:{id(program):x}>", "exec"), namespace)
+    return namespace[name]
 
 
 class ClosureEvaluator:

@@ -8,14 +8,15 @@ rules enter a row only through `with_conclusions`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
-from intervene_rules.fields import FACT_PREFIX, SITUATION_FIELDS
+from intervene_rules.fields import DERIVED_FIELDS, FACT_PREFIX, INPUT_NAMES, SITUATION_FIELDS
 from intervene_rules.ruleset.ir import Program, Rule
 from intervene_rules.situation import Situation
-from intervene_rules.vocabulary import Action, relation
+from intervene_rules.vocabulary import Action, ForceType, Rank, Relation, Resistance, relation
 
 Row = dict[str, Any]
 
@@ -30,6 +31,42 @@ def has_opportunity(program: Program, stated: bool | None, duration_s: float | N
     return threshold is not None and duration_s is not None and duration_s >= threshold
 
 
+def _relation(program: Program, observer: Rank, actor: Rank) -> Relation:
+    return relation(observer, actor)
+
+
+def _exceeds_grid(program: Program, force: ForceType, resistance: Resistance) -> bool:
+    return force not in program.force_grid[resistance]
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """How one built-in derived field is computed: from which input fields, by what."""
+
+    name: str
+    inputs: tuple[str, ...]
+    compute: Callable[..., Any]
+    """`compute(program, *inputs)`."""
+
+
+DERIVATIONS: tuple[Derivation, ...] = (
+    Derivation("observer.relation", ("observer.rank", "actor.rank"), _relation),
+    Derivation(
+        "observer.has_opportunity",
+        ("observer.realistic_opportunity", "force.duration_s"),
+        has_opportunity,
+    ),
+    Derivation("force.exceeds_grid", ("force.type", "subject.resistance"), _exceeds_grid),
+)
+"""The derived fields of `fields.DERIVED_FIELDS`, in its order; every input an input field.
+
+The one home of their meaning: `derive` runs them over a row, and the code generated to
+fire on a situation (`native.generate_on_situation`) calls them on the fields it read."""
+
+assert tuple(d.name for d in DERIVATIONS) == tuple(f.name for f in DERIVED_FIELDS)
+assert all(i in INPUT_NAMES for d in DERIVATIONS for i in d.inputs)
+
+
 def make_row(program: Program, s: Situation) -> Row:
     """Every readable field of `s` by name, input and derived (no conclusions yet)."""
     row: Row = {name: frozenset(get(s)) if is_set else get(s) for name, get, is_set in _INPUTS}
@@ -38,13 +75,8 @@ def make_row(program: Program, s: Situation) -> Row:
 
 def derive(program: Program, row: Row) -> Row:
     """Add the built-in derived fields to a row of input fields (in place; returns it)."""
-    row["observer.relation"] = relation(row["observer.rank"], row["actor.rank"])
-    row["observer.has_opportunity"] = has_opportunity(
-        program, row["observer.realistic_opportunity"], row["force.duration_s"]
-    )
-    row["force.exceeds_grid"] = (
-        row["force.type"] not in program.force_grid[row["subject.resistance"]]
-    )
+    for d in DERIVATIONS:
+        row[d.name] = d.compute(program, *[row[i] for i in d.inputs])
     return row
 
 

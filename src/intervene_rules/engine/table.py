@@ -24,11 +24,22 @@ from typing import TYPE_CHECKING
 from intervene_rules.decision import Decision
 from intervene_rules.engine.classes import ValueClasses
 from intervene_rules.engine.evaluator import Evaluator
-from intervene_rules.engine.merge import Budget, Merger, Shared, ShareKey, reads
+from intervene_rules.engine.merge import (
+    READ_FIELDS,
+    Budget,
+    Merger,
+    Reads,
+    Shared,
+    ShareKey,
+    reads,
+    reads_of,
+    share_key,
+)
 from intervene_rules.engine.native import Firings, NativeEvaluator
 from intervene_rules.engine.row import Row, make_row
 from intervene_rules.ruleset.periods import PeriodView
 from intervene_rules.situation import Situation
+from intervene_rules.vocabulary import Rank
 
 if TYPE_CHECKING:
     from intervene_rules.ruleset.ruleset import Ruleset
@@ -50,7 +61,7 @@ class Engine:
         self.program = program = view.program
         self.classes = vc = ValueClasses.of(program)
         self.native = NativeEvaluator(program)
-        self.merger = Merger(view)
+        self.merger = Merger(view, budget.json)
         self.budget = budget
         dense = vc.dense_key()
         self.size = dense.size
@@ -60,24 +71,36 @@ class Engine:
             [None] * self.size if self.size <= DENSE_MAX else {}
         )
         self._shared: dict[ShareKey, Shared] = {}
+        self._fire_on: Callable[[Situation], tuple[int, Reads]] = self.native.fire_on(
+            reads_of, READ_FIELDS
+        )
+        """The rules fired (a bit mask) and the `Reads` of a situation, no row made."""
 
     def compute(self, s: Situation, as_of: dt.date | None) -> Decision:
         """Evaluate `s` with the native evaluator, sharing nothing (the reference path)."""
         row = make_row(self.program, s)
         return self.merger.fresh().build(row, self.native.fire(row), as_of)
 
-    def share(self, row: Row, fired: Firings) -> Shared:
-        """The shared decision for these firings, made once per distinct decision."""
-        seen = reads(row)
-        k = Merger.share_key(seen, fired)
+    def _share(self, mask: int, seen: Reads, ranks: tuple[Rank, Rank]) -> Shared:
+        """The shared decision for the rules of `mask` and `seen`, made once per decision.
+
+        The key is what `Merger.fields` depends on besides the ranks: the rules fired (the
+        mask names them in this engine) and the `Reads` (`merge.share_key`).
+        """
+        k = share_key(seen, mask)
         hit = self._shared.get(k)
         if hit is None:
-            ranks = (row["actor.rank"], row["observer.rank"])
-            hit = Shared(self.merger.fields(seen, ranks, fired, None), self.budget)
+            body = self.merger.body(seen, mask)
+            hit = Shared(body.fields(seen, ranks, None), self.budget, body.memo)
             if self.budget.shared > 0:
                 self.budget.shared -= 1
                 hit = self._shared.setdefault(k, hit)
         return hit
+
+    def share(self, row: Row, fired: Firings) -> Shared:
+        """The shared decision for these firings, made once per distinct decision."""
+        ranks = (row["actor.rank"], row["observer.rank"])
+        return self._share(self.merger.mask(fired), reads(row), ranks)
 
     def from_firings(self, row: Row, fired: Firings, as_of: dt.date | None) -> Decision:
         """The decision for firings any evaluator reported."""
@@ -93,12 +116,13 @@ class Engine:
         k = self.key(s)
         slots = self._slots
         hit = slots[k] if isinstance(slots, list) else slots.get(k)
+        actor, observer = s.actor.rank, s.observer.rank
         if hit is None:
-            row = make_row(self.program, s)
-            hit = self.share(row, self.native.fire(row))
+            mask, seen = self._fire_on(s)
+            hit = self._share(mask, seen, (actor, observer))
             if isinstance(slots, list) or len(slots) < DENSE_MAX:
                 slots[k] = hit
-        return hit.decision(s.actor.rank, s.observer.rank, as_of)
+        return hit.decision(actor, observer, as_of)
 
 
 # --- the registry -----------------------------------------------------------------------------
