@@ -178,9 +178,14 @@ def test_colorado_dated_sources() -> None:
     )
     early = evaluate(co, restraint, as_of=D(2020, 6, 18))
     assert not {"co_crs_24_31_904", "co_crs_13_21_131"} & _cited(early)
-    assert "co_crs_18_8_802" in _cited(early)  # no exact effective date recorded for it
+    # SB 20-217 was signed 2020-06-19: § 18-8-802(1.5) is not in force before (it was cited
+    # on every date until its lower bound was encoded)
+    assert "co_crs_18_8_802" not in _cited(early)
+    assert not [n for n in early.notices if n.id.startswith("period.")]
     mid = evaluate(co, restraint, as_of=D(2021, 7, 5))
-    assert {"co_crs_24_31_904", "co_crs_13_21_131"} <= _cited(mid)
+    assert {"co_crs_24_31_904", "co_crs_13_21_131", "co_crs_18_8_802"} <= _cited(mid)
+    # its exact day is not known: a decision after the lower bound says so
+    assert "period.source.co_crs_18_8_802" in {n.id for n in mid.notices}
     assert "co_no_retaliation" not in {n.id for n in mid.notices}
     late = evaluate(co, restraint, as_of=D(2021, 7, 6))
     assert "co_no_retaliation" in {n.id for n in late.notices}
@@ -193,8 +198,10 @@ def test_washington_chokehold_ban_citation() -> None:
     after = evaluate(wa, NECK_AGGRAVATED, as_of=D(2021, 7, 25))
     assert "wa_chokehold_ban_2021" not in _cited(before)
     assert "wa_chokehold_ban_2021" in _cited(after)
-    # the force grid is not dated: its narrowed rows apply on every date (see washington.yaml)
-    assert before.action == after.action
+    # the ban is a restricted technique in force with its source: the day before, the
+    # federal grid allows a neck restraint against aggravated aggression (the grid was
+    # undated and banned it on every date until the restriction was dated)
+    assert before.action.value == "none" and after.action.value == "intervene"
 
 
 @pytest.mark.parametrize(

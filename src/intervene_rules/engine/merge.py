@@ -154,6 +154,7 @@ class Merger:
         self._bodies: dict[tuple[Any, ...], _Body] = {}
         self.sources = view.sources
         self.notices = view.notices
+        self.period_notices = view.period_notices
         self.ref = view.ref
         self._steps: dict[str, TraceStep] = {}
         self._derived: dict[Any, tuple[TraceStep, ...]] = {}
@@ -383,7 +384,8 @@ class _Fired:
         self.facts = tuple(f for f in merger.program.facts if f in fact_set)
         self.supervisor = Duty.REQUEST_SUPERVISOR in duty_set
         self.steps = tuple(merger._step(r) for r in fired)
-        self.notices = merger.notices if action > Action.NONE else ()
+        # policy assurances go with a duty; a period of force in doubt goes with every decision
+        self.notices = (merger.notices if action > Action.NONE else ()) + merger.period_notices
         # one citation per (source, section): a rule may pin the section it relies on
         cited: dict[tuple[str, str | None], None] = {}
         for r in fired:

@@ -11,6 +11,7 @@ its own, never those of other rules). `digest` hashes the meaning.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import math
@@ -25,6 +26,7 @@ from intervene_rules.ruleset.ir import (
     AllOf,
     AnyOf,
     Cond,
+    GridRestriction,
     InvariantException,
     Op,
     Opportunity,
@@ -35,7 +37,12 @@ from intervene_rules.ruleset.ir import (
     ops_for,
 )
 from intervene_rules.ruleset.load import Merged, Placed
-from intervene_rules.ruleset.model import RuleSpec, basis_ids
+from intervene_rules.ruleset.model import RuleSpec, SourceSpec, basis_ids
+from intervene_rules.ruleset.periods import (
+    restricted_basis,
+    restricted_because,
+    restricted_grid,
+)
 from intervene_rules.suggest import did_you_mean
 from intervene_rules.vocabulary import Duty, ForceType, Resistance, Stage
 
@@ -345,6 +352,7 @@ def _check_citations(state: _State) -> None:
     others = [
         *state.merged.rules.values(),
         state.merged.force_grid,
+        *state.merged.restrictions,
         state.merged.opportunity,
         *state.merged.notices.values(),
         *state.merged.exceptions,
@@ -368,6 +376,64 @@ def _check_citations(state: _State) -> None:
                     + "declare it under `sources:` with its verification status",
                 )
             )
+
+
+# --- pass: check_periods ------------------------------------------------------------------
+
+
+def _source_period(spec: Any) -> tuple[dt.date | None, dt.date | None]:
+    """The period a source may be in force: from its start (or lower bound) to its end."""
+    return (spec.effective or spec.not_before, spec.ended)
+
+
+def _outside(
+    own: tuple[dt.date | None, dt.date | None], periods: list[tuple[dt.date | None, dt.date | None]]
+) -> bool:
+    """Whether no one of `periods` contains the period `own` (None: unbounded)."""
+    start, end = own
+    for s, e in periods:
+        starts_ok = s is None or (start is not None and s <= start)
+        ends_ok = e is None or (end is not None and end <= e)
+        if starts_ok and ends_ok:
+            return False
+    return True
+
+
+def _check_periods(state: _State) -> None:
+    """A title or a restricted technique dated by hand must lie within its sources' period."""
+    sources = state.merged.sources
+    dated = [
+        *(("rank title", p) for p in state.merged.rank_aliases.values()),
+        *(("restricted technique", p) for p in state.merged.restrictions),
+    ]
+    for what, placed in dated:
+        spec = placed.value
+        if spec.effective is None and spec.ended is None:
+            continue
+        ids = [sid for sid in basis_ids(spec.basis) if sid in sources]
+        if not ids:
+            continue
+        periods = [_source_period(sources[sid].value) for sid in ids]
+        if not _outside((spec.effective, spec.ended), periods):
+            continue
+        shown = "; ".join(f"{sid} {_show(p)}" for sid, p in zip(ids, periods, strict=True))
+        key = "effective" if spec.effective is not None else "ended"
+        state.issues.append(
+            Issue(
+                "ruleset_period_outside_source",
+                f"this {what}'s period {_show((spec.effective, spec.ended))} falls outside "
+                f"the period of force of its sources ({shown})",
+                _loc(placed, (*placed.path, key)),
+                help="a title or restriction cannot be in force when no source of it is: "
+                "correct the dates, or cite the source that covers them",
+                ctx={"sources": ids},
+            )
+        )
+
+
+def _show(period: tuple[dt.date | None, dt.date | None]) -> str:
+    start, end = period
+    return f"[{start.isoformat() if start else '…'}, {end.isoformat() if end else '…'})"
 
 
 # --- pass: check_conclusions --------------------------------------------------------------
@@ -541,6 +607,7 @@ def _on_cycle(deps: dict[int, set[int]]) -> set[int]:
 PASSES: tuple[tuple[str, Pass], ...] = (
     ("lower", _lower),
     ("check_citations", _check_citations),
+    ("check_periods", _check_periods),
     ("check_conclusions", _check_conclusions),
     ("order", _order),
 )
@@ -558,8 +625,25 @@ def compile_program(merged: Merged) -> tuple[Program | None, list[Issue]]:
     if any(i.severity == "error" for i in state.issues):
         return None, state.issues
     grid = merged.grid_rows or {r: frozenset(ForceType) for r in Resistance}
-    full_grid = {r: grid.get(r, frozenset(ForceType)) for r in Resistance}
+    grid_base = {r: grid.get(r, frozenset(ForceType)) for r in Resistance}
+    restrictions = tuple(
+        GridRestriction(
+            technique=p.value.technique,
+            levels=frozenset(p.value.at or Resistance),
+            because=" ".join(p.value.because.split()),
+            basis=tuple(p.value.basis),
+            layer=p.layer,
+            origin=p.loc,
+            effective=p.value.effective,
+            ended=p.value.ended,
+        )
+        for p in merged.restrictions
+    )
     gspec = merged.force_grid.value if merged.force_grid else None
+    # undated, every restriction applies (a dated view applies those in force)
+    full_grid = restricted_grid(grid_base, restrictions)
+    grid_because = gspec.because.strip() if gspec else "No force grid: every force type allowed."
+    grid_basis = tuple(gspec.basis) if gspec else ()
     ospec = merged.opportunity
     opportunity = Opportunity(
         min_duration_s=ospec.value.min_duration_s if ospec else None,
@@ -570,8 +654,8 @@ def compile_program(merged: Merged) -> tuple[Program | None, list[Issue]]:
     program = Program(
         rules=tuple(state.ordered),
         force_grid=full_grid,
-        grid_because=gspec.because.strip() if gspec else "No force grid: every force type allowed.",
-        grid_basis=tuple(gspec.basis) if gspec else (),
+        grid_because=restricted_because(grid_because, restrictions),
+        grid_basis=restricted_basis(grid_basis, restrictions),
         opportunity=opportunity,
         rank_aliases={k: p.value.rank for k, p in merged.rank_aliases.items()},
         alias_basis={
@@ -584,18 +668,34 @@ def compile_program(merged: Merged) -> tuple[Program | None, list[Issue]]:
             for k, p in merged.rank_aliases.items()
             if p.value.note
         },
+        alias_periods={
+            k: (p.value.effective, p.value.ended)
+            for k, p in merged.rank_aliases.items()
+            if p.value.effective or p.value.ended
+        },
         facts=tuple(sorted({f for r in state.ordered for f in r.facts})),
         exceptions=tuple(state.exceptions),
         replaced=dict(state.replaced),
+        grid_unrestricted=(grid_base, grid_because, grid_basis) if restrictions else None,
+        restrictions=restrictions,
     )
     return program, state.issues
+
+
+#: Keys of each model that format 1 had from the start (always part of the digest).
+_FORMAT_1_KEYS: dict[type, tuple[str, ...]] = {SourceSpec: ("effective", "ended")}
 
 
 def digest(merged: Merged, program: Program) -> str:
     """sha256 of the canonical merged ruleset: layout, comments and key order do not count."""
 
     def dump(model: Any) -> Any:
-        return model.model_dump(mode="json", exclude_defaults=False)
+        out = model.model_dump(mode="json", exclude_defaults=False)
+        # keys added after format 1 shipped count only when written (old digests stay)
+        for key in ("not_before", "in_force_by", "effective", "ended", "restricts"):
+            if key in out and not out[key] and key not in _FORMAT_1_KEYS.get(type(model), ()):
+                del out[key]
+        return out
 
     rules = {p.value.id: p for p in merged.rules.values()}
     canonical = {
@@ -608,7 +708,9 @@ def digest(merged: Merged, program: Program) -> str:
         "layers": [[layer.spec.id, layer.spec.version] for layer in merged.layers],
         "sources": {k: dump(p.value) for k, p in sorted(merged.sources.items())},
         "rank_aliases": {
-            k: p.value.rank.value if not (p.value.basis or p.value.note) else dump(p.value)
+            k: p.value.rank.value
+            if not (p.value.basis or p.value.note or p.value.effective or p.value.ended)
+            else dump(p.value)
             for k, p in sorted(merged.rank_aliases.items())
         },
         "force_grid": {
@@ -626,8 +728,18 @@ def digest(merged: Merged, program: Program) -> str:
         "replaced": {k: {**dump(p.value), "layer": p.layer} for k, p in merged.replaced.items()},
         "periods": {
             layer.spec.id: [str(layer.spec.effective), str(layer.spec.ended)]
+            + (
+                [str(layer.spec.not_before), str(layer.spec.in_force_by)]
+                if layer.spec.not_before
+                else []
+            )
             for layer in merged.layers
         },
+        **(
+            {"force_grid_restricts": [dump(p.value) for p in merged.restrictions]}
+            if merged.restrictions
+            else {}
+        ),
         "rules": [
             {**dump(rules[r.id].value), "layer": r.layer, "replaces": None} for r in program.rules
         ],

@@ -8,6 +8,7 @@ Conditions are in negation normal form: `Test`s over named fields combined by `A
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -223,6 +224,24 @@ class InvariantException:
 
 
 @dataclass(frozen=True, slots=True)
+class GridRestriction:
+    """A restricted technique: `technique` is not allowed at `levels` while it is in force.
+
+    In force while its layer is, one of its `basis` sources is, and `effective`/`ended`
+    (its own period, when the file gives one) cover the day.
+    """
+
+    technique: ForceType
+    levels: frozenset[Resistance]
+    because: str
+    basis: tuple[str, ...]
+    layer: str
+    origin: SourceLocation
+    effective: dt.date | None = None
+    ended: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Program:
     """A whole merged ruleset, compiled. Rules are in evaluation order (stage, then deps)."""
 
@@ -239,3 +258,14 @@ class Program:
     """Source ids behind each rank title that cites any (titles as in `rank_aliases`)."""
     alias_notes: dict[str, str] = field(default_factory=dict)
     """How a title was placed on the ladder, where the ruleset says."""
+    alias_periods: dict[str, tuple[dt.date | None, dt.date | None]] = field(default_factory=dict)
+    """The titles whose entry gives its own period of force (`effective`, `ended`)."""
+    grid_unrestricted: (
+        tuple[dict[Resistance, frozenset[ForceType]], str, tuple[str, ...]] | None
+    ) = None
+    """Rows, because and basis of the grid before any restriction; None: no restriction.
+
+    `force_grid`, `grid_because` and `grid_basis` have every restriction applied; a dated
+    view applies only those in force (`ruleset.periods`)."""
+    restrictions: tuple[GridRestriction, ...] = ()
+    """Restricted techniques, each in force with its sources (see `ruleset.periods`)."""

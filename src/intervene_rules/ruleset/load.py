@@ -109,6 +109,7 @@ class Merged:
     rank_aliases: dict[str, Placed] = field(default_factory=dict)
     force_grid: Placed | None = None
     grid_rows: dict[Resistance, frozenset[ForceType]] = field(default_factory=dict)
+    restrictions: list[Placed] = field(default_factory=list)
     opportunity: Placed | None = None
     notices: dict[str, Placed] = field(default_factory=dict)
     rules: dict[str, Placed] = field(default_factory=dict)
@@ -634,6 +635,16 @@ def _merge_grid(merged: Merged, layer: Layer, grid: ForceGridSpec, issues: list[
             continue
         base[resistance] = row
     merged.grid_rows = base
+    for i, restriction in enumerate(grid.restricts):
+        merged.restrictions.append(
+            Placed(
+                restriction,
+                layer.spec.id,
+                layer.loc("force_grid", "restricts", i),
+                layer.doc,
+                ("force_grid", "restricts", i),
+            )
+        )
     merged.force_grid = Placed(
         grid, layer.spec.id, layer.loc("force_grid"), layer.doc, ("force_grid",)
     )

@@ -9,7 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from intervene_rules.durations import parse_iso_duration
@@ -47,12 +54,48 @@ class SourceSpec(BaseModel):
     effective: dt.date | None = Field(
         default=None, description="First day in force (null: in force as far back as known)."
     )
+    not_before: dt.date | None = Field(
+        default=None,
+        description="Only a lower bound of the start is known (a signing or session date): not "
+        "in force before this day; from it on the start is uncertain (see `in_force_by`).",
+    )
+    in_force_by: dt.date | None = Field(
+        default=None,
+        description="With `not_before`: a day by which it is known to be in force (the end of "
+        "the uncertain window); null: the window stays open.",
+    )
     ended: dt.date | None = Field(
         default=None, description="First day no longer in force (null: still in force)."
     )
     ended_by: str | None = Field(
         default=None, description="What ended it (a revoking order, a repeal, a revision)."
     )
+
+    @field_validator("not_before")
+    @classmethod
+    def _bound(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        return check_bound(value, info)
+
+    @field_validator("in_force_by")
+    @classmethod
+    def _known_by(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        if value is not None and info.data.get("not_before") is None:
+            raise PydanticCustomError(
+                "period_bound",
+                "in_force_by {value} without not_before: it ends the uncertain window that "
+                "starts at a lower bound",
+                {
+                    "value": value.isoformat(),
+                    "help": "give `not_before` (the lower bound), or write the date read as "
+                    "`effective`",
+                },
+            )
+        return check_period(value, info, ("not_before",), "in_force_by")
+
+    @field_validator("ended")
+    @classmethod
+    def _ends_after_start(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        return check_period(value, info, ("effective", "not_before", "in_force_by"), "ended")
 
 
 class BasisRef(BaseModel):
@@ -87,6 +130,52 @@ def check_iso_duration(value: str | None) -> str | None:
             "'{value}' is not an ISO-8601 duration; write e.g. PT0S (at once), PT24H, P5D",
             {"value": value},
         ) from None
+    return value
+
+
+def check_period(
+    value: dt.date | None, info: ValidationInfo, after: tuple[str, ...], what: str
+) -> dt.date | None:
+    """Refuse a date of a period of force that is not after the dates it must follow.
+
+    `after` names the fields (validated before this one) that must be earlier: a period
+    that ends before it starts, or a lower bound past the end, is a mistake of the file.
+    """
+    if value is None:
+        return value
+    for name in after:
+        earlier = info.data.get(name)
+        if isinstance(earlier, dt.date) and value <= earlier:
+            raise PydanticCustomError(
+                "period_order",
+                "{what} {value} is not after {name} {earlier}: the period of force would be empty",
+                {
+                    "what": what,
+                    "value": value.isoformat(),
+                    "name": name,
+                    "earlier": earlier.isoformat(),
+                    "help": "`ended` is the first day no longer in force and must come after "
+                    "`effective` (and after `not_before` and `in_force_by`); check both dates "
+                    "against the source",
+                },
+            )
+    return value
+
+
+def check_bound(value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+    """A lower bound (`not_before`) is for a start date that is not known; not with one."""
+    if value is not None and info.data.get("effective") is not None:
+        raise PydanticCustomError(
+            "period_bound",
+            "not_before {value} given with effective {effective}: give the start date or a "
+            "lower bound of it, not both",
+            {
+                "value": value.isoformat(),
+                "effective": info.data["effective"].isoformat(),
+                "help": "keep `effective` when the day it took effect was read; keep "
+                "`not_before` when only a lower bound (a signing or session date) is known",
+            },
+        )
     return value
 
 
@@ -126,14 +215,57 @@ class OpportunitySpec(BaseModel):
     basis: list[str] = Field(min_length=1)
 
 
-class ForceGridSpec(BaseModel):
-    """Which force types each resistance level allows; a layer may only narrow its base's."""
+class RestrictionSpec(BaseModel):
+    """A restricted technique: a force type the grid forbids while a source of it is in force.
+
+    In force while its layer is, while one of its `basis` sources is, and within its own
+    `effective`/`ended` when given (which must lie within its sources' period).
+    """
 
     model_config = _CFG
 
-    allows: dict[Resistance, list[ForceType]] = Field(min_length=1)
+    technique: ForceType = Field(description="The force type restricted, e.g. neck_restraint.")
+    at: list[Resistance] = Field(
+        default=[], description="The resistance levels it is forbidden at; empty: at every level."
+    )
+    because: str = Field(min_length=1)
+    basis: list[str] = Field(min_length=1, description="The sources that restrict it.")
+    effective: dt.date | None = Field(
+        default=None, description="First day in force, if not that of its sources."
+    )
+    ended: dt.date | None = Field(default=None, description="First day no longer in force.")
+
+    @field_validator("ended")
+    @classmethod
+    def _ends_after_start(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        return check_period(value, info, ("effective",), "ended")
+
+
+class ForceGridSpec(BaseModel):
+    """Which force types each resistance level allows; a layer may only narrow its base's.
+
+    `allows` narrows the rows on every date of the layer; `restricts` forbids a technique
+    only while the source restricting it is in force.
+    """
+
+    model_config = _CFG
+
+    allows: dict[Resistance, list[ForceType]] = Field(default={})
+    restricts: list[RestrictionSpec] = Field(
+        default=[], description="Restricted techniques, each in force with its sources."
+    )
     because: str = Field(min_length=1)
     basis: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _narrows_something(self) -> ForceGridSpec:
+        if not self.allows and not self.restricts:
+            raise PydanticCustomError(
+                "grid_empty",
+                "a force grid needs `allows` rows or `restricts` entries",
+                {"help": "write `allows: {resistance: [force types]}` or a `restricts:` list"},
+            )
+        return self
 
 
 class ThenSpec(BaseModel):
@@ -246,6 +378,17 @@ class RankAliasSpec(BaseModel):
     note: str | None = Field(
         default=None, description="How the title was placed, e.g. two titles on one rung."
     )
+    effective: dt.date | None = Field(
+        default=None,
+        description="First day the title is in use, if not that of its sources (must lie "
+        "within their period).",
+    )
+    ended: dt.date | None = Field(default=None, description="First day no longer in use.")
+
+    @field_validator("ended")
+    @classmethod
+    def _ends_after_start(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        return check_period(value, info, ("effective",), "ended")
 
     @model_validator(mode="before")
     @classmethod
@@ -264,8 +407,22 @@ class RulesetSpec(BaseModel):
     id: str = Field(pattern=_ID)
     title: str = Field(min_length=1)
     version: str = Field(min_length=1)
-    effective: dt.date | None = None
-    ended: dt.date | None = Field(default=None, description="First day no longer in force.")
+    effective: dt.date | None = Field(
+        default=None, description="First day in force (null: in force as far back as known)."
+    )
+    not_before: dt.date | None = Field(
+        default=None,
+        description="Only a lower bound of the start is known (a signing or session date): not "
+        "in force before this day; from it on the start is uncertain (see `in_force_by`).",
+    )
+    in_force_by: dt.date | None = Field(
+        default=None,
+        description="With `not_before`: a day by which it is known to be in force (the end of "
+        "the uncertain window); null: the window stays open.",
+    )
+    ended: dt.date | None = Field(
+        default=None, description="First day no longer in force (null: still in force)."
+    )
     ended_by: str | None = None
     jurisdiction: str = Field(min_length=1)
     description: str = ""
@@ -283,3 +440,29 @@ class RulesetSpec(BaseModel):
     coverage: CoverageSpec | None = None
     exceptions: list[ExceptionSpec] = []
     rules: list[RuleSpec] = []
+
+    @field_validator("not_before")
+    @classmethod
+    def _bound(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        return check_bound(value, info)
+
+    @field_validator("in_force_by")
+    @classmethod
+    def _known_by(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        if value is not None and info.data.get("not_before") is None:
+            raise PydanticCustomError(
+                "period_bound",
+                "in_force_by {value} without not_before: it ends the uncertain window that "
+                "starts at a lower bound",
+                {
+                    "value": value.isoformat(),
+                    "help": "give `not_before` (the lower bound), or write the date read as "
+                    "`effective`",
+                },
+            )
+        return check_period(value, info, ("not_before",), "in_force_by")
+
+    @field_validator("ended")
+    @classmethod
+    def _ends_after_start(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+        return check_period(value, info, ("effective", "not_before", "in_force_by"), "ended")

@@ -11,14 +11,23 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 
 from intervene_rules.decision import Citation, Notice, RulesetRef
-from intervene_rules.ruleset.ir import Program, Rule
+from intervene_rules.ruleset.ir import GridRestriction, Program, Rule
+from intervene_rules.vocabulary import ForceType, Resistance
 
 LayerPeriods = Mapping[str, tuple[dt.date | None, dt.date | None, str | None]]
+Bounds = Mapping[str, tuple[dt.date, dt.date | None]]
+"""Per source or layer with no known start: its lower bound (`not_before`) and the day by
+which it is known to be in force (`in_force_by`, or None). It is taken to be in force from
+the lower bound; the days from it up to `in_force_by` (or for good) are its uncertain window,
+and every decision dated in the window carries a notice saying so."""
+
+NOTICE_PREFIX = "period."
+"""Id prefix of the notices on a period of force (uncertain windows), not policy assurances."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -36,6 +45,8 @@ class PeriodView:
     notices: tuple[Notice, ...]
     ref: RulesetRef
     digest: str
+    period_notices: tuple[Notice, ...] = ()
+    """Notices on the period itself (a law whose start is uncertain): in every decision."""
 
     def contains(self, day: dt.date) -> bool:
         """Whether `day` falls in this period."""
@@ -50,6 +61,9 @@ class PeriodView:
                 self.digest,
                 [(r.id, r.basis, r.sections) for r in program.rules],
                 program.grid_basis,
+                sorted(
+                    (r.value, sorted(f.value for f in fs)) for r, fs in program.force_grid.items()
+                ),
                 program.opportunity.basis,
             )
         )
@@ -60,20 +74,117 @@ def _covers(effective: dt.date | None, ended: dt.date | None, day: dt.date) -> b
     return (effective is None or effective <= day) and (ended is None or day < ended)
 
 
+def _start(day: dt.date | None, sid: str, bounds: Bounds | None) -> dt.date | None:
+    if day is None and bounds and sid in bounds:
+        return bounds[sid][0]
+    return day
+
+
 def in_force(
-    sources: Mapping[str, Citation], layers: LayerPeriods, day: dt.date
+    sources: Mapping[str, Citation],
+    layers: LayerPeriods,
+    day: dt.date,
+    source_bounds: Bounds | None = None,
+    layer_bounds: Bounds | None = None,
 ) -> tuple[set[str], set[str]]:
-    """The ids of the sources and of the layers in force on `day`."""
-    src = {sid for sid, c in sources.items() if _covers(c.effective, c.ended, day)}
-    lay = {lid for lid, (eff, end, _) in layers.items() if _covers(eff, end, day)}
+    """The ids of the sources and of the layers in force on `day`.
+
+    A source or layer with only a lower bound of its start is in force from that bound.
+    """
+    src = {
+        sid
+        for sid, c in sources.items()
+        if _covers(_start(c.effective, sid, source_bounds), c.ended, day)
+    }
+    lay = {
+        lid
+        for lid, (eff, end, _) in layers.items()
+        if _covers(_start(eff, lid, layer_bounds), end, day)
+    }
     return src, lay
 
 
-def boundaries(sources: Mapping[str, Citation], layers: LayerPeriods) -> tuple[dt.date, ...]:
-    """Every date on which some source or layer enters or leaves force, sorted."""
+def boundaries(
+    sources: Mapping[str, Citation],
+    layers: LayerPeriods,
+    program: Program | None = None,
+    source_bounds: Bounds | None = None,
+    layer_bounds: Bounds | None = None,
+) -> tuple[dt.date, ...]:
+    """Every date on which something enters or leaves force (or an uncertain window), sorted.
+
+    Sources, layers, the bounds of uncertain windows, restricted techniques and rank titles
+    with periods of their own.
+    """
     days = {d for c in sources.values() for d in (c.effective, c.ended) if d}
     days |= {d for eff, end, _ in layers.values() for d in (eff, end) if d}
+    for bounds in (source_bounds or {}, layer_bounds or {}):
+        days |= {d for pair in bounds.values() for d in pair if d}
+    if program is not None:
+        days |= {d for r in program.restrictions for d in (r.effective, r.ended) if d}
+        days |= {d for pair in program.alias_periods.values() for d in pair if d}
     return tuple(sorted(days))
+
+
+def restricted_because(because: str, restrictions: Iterable[GridRestriction]) -> str:
+    """The grid's `because` followed by that of each restriction applied."""
+    return " ".join([because, *(r.because for r in restrictions)])
+
+
+def restricted_basis(
+    basis: tuple[str, ...], restrictions: Iterable[GridRestriction]
+) -> tuple[str, ...]:
+    """The grid's basis and that of each restriction applied, without repeats."""
+    return tuple(dict.fromkeys([*basis, *(b for r in restrictions for b in r.basis)]))
+
+
+def restricted_grid(
+    base: dict[Resistance, frozenset[ForceType]], restrictions: Iterable[GridRestriction]
+) -> dict[Resistance, frozenset[ForceType]]:
+    """The grid `base` with each of `restrictions` applied."""
+    out = dict(base)
+    for r in restrictions:
+        for level in r.levels:
+            out[level] = out[level] - {r.technique}
+    return out
+
+
+def uncertain_notices(
+    sources: Mapping[str, Citation],
+    layers: LayerPeriods,
+    day: dt.date,
+    source_bounds: Bounds | None,
+    layer_bounds: Bounds | None,
+) -> tuple[Notice, ...]:
+    """A notice for each source and layer whose uncertain window contains `day`."""
+    out: list[Notice] = []
+    for kind, bounds, names in (
+        ("layer", layer_bounds or {}, {lid: f"layer {lid}" for lid in layers}),
+        (
+            "source",
+            source_bounds or {},
+            {sid: f"{c.citation} ({sid})" for sid, c in sources.items()},
+        ),
+    ):
+        for key, (low, known) in sorted(bounds.items()):
+            if key not in names or not _covers(low, known, day):
+                continue
+            until = (
+                f" and known to be in force by {known.isoformat()}"
+                if known
+                else "; no day by which it was in force is recorded"
+            )
+            out.append(
+                Notice(
+                    id=f"{NOTICE_PREFIX}{kind}.{key}",
+                    text=f"Period of force uncertain: the day {names[key]} took effect is not "
+                    f"known. It is not in force before {low.isoformat()}{until}. For a date "
+                    "in that window this decision applies it as in force; if it had not yet "
+                    "taken effect on that date, its duties, report deadlines and restrictions "
+                    "did not yet bind - check the official text.",
+                )
+            )
+    return tuple(out)
 
 
 def period_view(
@@ -85,13 +196,18 @@ def period_view(
     digest: str,
     start: dt.date | None,
     end: dt.date | None,
+    source_bounds: Bounds | None = None,
+    layer_bounds: Bounds | None = None,
 ) -> PeriodView:
     """The view of the period [start, end).
 
     A rule fires only while its layer is in force and at least one of its sources is;
-    sources not in force are dropped from every basis.
+    sources not in force are dropped from every basis. A restricted technique narrows the
+    force grid only while its layer and one of its sources (and its own dates) are in force;
+    a rank title with sources or dates of its own is in use only while they are.
     """
-    src, lay = in_force(sources, layers, start or dt.date.min)
+    day = start or dt.date.min
+    src, lay = in_force(sources, layers, day, source_bounds, layer_bounds)
 
     def active(rule: Rule | None) -> Rule | None:
         # a rule whose layer is not in force gives way to the rule it replaced, if any
@@ -106,10 +222,37 @@ def period_view(
         )
 
     rules = tuple(r for r in map(active, program.rules) if r is not None)
+    grid, because, grid_basis = program.force_grid, program.grid_because, program.grid_basis
+    if program.grid_unrestricted is not None:
+        applied = [
+            r
+            for r in program.restrictions
+            if r.layer in lay
+            and _covers(r.effective, r.ended, day)
+            and any(b in src for b in r.basis)
+        ]
+        base, base_because, base_basis = program.grid_unrestricted
+        grid = restricted_grid(base, applied)
+        because = restricted_because(base_because, applied)
+        grid_basis = restricted_basis(base_basis, applied)
+    aliases = program.rank_aliases
+    if program.alias_periods or program.alias_basis:
+        aliases = {
+            title: rank
+            for title, rank in aliases.items()
+            if _covers(*program.alias_periods.get(title, (None, None)), day)
+            and (
+                not program.alias_basis.get(title)
+                or any(b in src for b in program.alias_basis[title])
+            )
+        }
     view_program = replace(
         program,
         rules=rules,
-        grid_basis=tuple(b for b in program.grid_basis if b in src),
+        force_grid=grid,
+        grid_because=because,
+        rank_aliases=aliases,
+        grid_basis=tuple(b for b in grid_basis if b in src),
         opportunity=replace(
             program.opportunity,
             basis=tuple(b for b in program.opportunity.basis if b in src),
@@ -126,4 +269,5 @@ def period_view(
         for n in notices
         if any(b in src for b in n.basis)
     )
-    return PeriodView(start, end, view_program, sources, kept, ref, digest)
+    uncertain = uncertain_notices(sources, layers, day, source_bounds, layer_bounds)
+    return PeriodView(start, end, view_program, sources, kept, ref, digest, uncertain)

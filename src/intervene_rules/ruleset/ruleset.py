@@ -54,20 +54,30 @@ class Ruleset:
     layer_periods: Mapping[str, tuple[dt.date | None, dt.date | None, str | None]] = field(
         default_factory=dict
     )
+    source_bounds: periods.Bounds = field(default_factory=dict)
+    """Sources with only a lower bound of their start: (not_before, in_force_by)."""
+    layer_bounds: periods.Bounds = field(default_factory=dict)
+    """Layers with only a lower bound of their start: (not_before, in_force_by)."""
+    layer_origins: Mapping[str, SourceLocation] = field(default_factory=dict)
+    """Where each layer's file starts (for findings about a layer)."""
     as_of: dt.date | None = None
     _views: _Views = field(default_factory=_Views, repr=False, compare=False)
     _base: Ruleset | None = field(default=None, repr=False, compare=False)
 
     def in_force(self, day: dt.date) -> tuple[set[str], set[str]]:
         """The ids of the sources and of the layers in force on `day`."""
-        return periods.in_force(self.sources, self.layer_periods, day)
+        return periods.in_force(
+            self.sources, self.layer_periods, day, self.source_bounds, self.layer_bounds
+        )
 
     @cached_property
     def _bounds(self) -> tuple[dt.date, ...]:
-        return periods.boundaries(self.sources, self.layer_periods)
+        return periods.boundaries(
+            self.sources, self.layer_periods, self.program, self.source_bounds, self.layer_bounds
+        )
 
     def periods(self) -> list[dt.date]:
-        """Every date on which some source or layer enters or leaves force, sorted."""
+        """Every date on which something enters or leaves force (see `periods.boundaries`)."""
         return list(self._bounds)
 
     def period(self, day: dt.date) -> PeriodView:
@@ -89,6 +99,8 @@ class Ruleset:
                         base.digest,
                         bounds[i - 1] if i else None,
                         bounds[i] if i < len(bounds) else None,
+                        base.source_bounds,
+                        base.layer_bounds,
                     )
                     base._views.periods[i] = view
         return view
@@ -190,6 +202,18 @@ def load_ruleset(ref: str | Path, *, allow_paths: Iterable[str | Path] = ()) -> 
             layer.spec.id: (layer.spec.effective, layer.spec.ended, layer.spec.ended_by)
             for layer in merged.layers
         },
+        source_bounds={
+            sid: (s.not_before, s.in_force_by)
+            for sid, placed in merged.sources.items()
+            for s in [placed.value]
+            if s.not_before is not None
+        },
+        layer_bounds={
+            layer.spec.id: (layer.spec.not_before, layer.spec.in_force_by)
+            for layer in merged.layers
+            if layer.spec.not_before is not None
+        },
+        layer_origins={layer.spec.id: layer.loc("id") for layer in merged.layers},
     )
 
 
