@@ -176,7 +176,9 @@ def translate(
             )
             out.append(Problem("unknown_value", path, message, advice, given, allowed, kind))
             continue
-        message = f"{named}{err['msg']}" + (f" (got {short(given)})" if "input" in err else "")
+        # a period's message names its dates already
+        shown = "input" in err and not kind.startswith("period_")
+        message = f"{named}{err['msg']}" + (f" (got {short(given)})" if shown else "")
         advice = str(ctx.get("help", "")) or helps.get(kind, "")
         with contextlib.suppress(KeyError, IndexError, ValueError):
             advice = advice.format(**ctx)

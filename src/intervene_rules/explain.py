@@ -112,6 +112,8 @@ class _Decision(Protocol):
     def basis(self) -> Sequence[_Citation]: ...
 
 
+_PERIOD_NOTICE = "period."  # notices on a period of force (ruleset.periods.NOTICE_PREFIX)
+
 _ACTION_HEADLINE = {
     Action.NONE: "No intervention required",
     Action.ACKNOWLEDGE: "Acknowledge",
@@ -253,10 +255,16 @@ def explain(d: _Decision) -> str:
                 out.append(_bullet(f"Report to {due.to} {when}{extra}. [{', '.join(due.basis)}]"))
         if not steps and len(out[-1]) and out[-1].startswith(f"{stage.value}."):
             out.append(_bullet("Nothing concluded at this stage."))
-    if d.notices:
+    dated = [n for n in d.notices if n.id.startswith(_PERIOD_NOTICE)]
+    standing = [n for n in d.notices if not n.id.startswith(_PERIOD_NOTICE)]
+    if dated:
+        out.append("")
+        out.append("Period of force")
+        out.extend(_bullet(n.text) for n in dated)
+    if standing:
         out.append("")
         out.append("Protections")
-        out.extend(_bullet(n.text) for n in d.notices)
+        out.extend(_bullet(n.text) for n in standing)
     if d.basis:
         out.append("")
         out.append("Sources")

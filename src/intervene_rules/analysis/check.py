@@ -34,7 +34,7 @@ from intervene_rules.errors import AnalysisBudgetError, Issue, RulesetError
 from intervene_rules.location import SourceLocation
 from intervene_rules.ruleset.ir import Rule
 from intervene_rules.ruleset.ruleset import Ruleset
-from intervene_rules.vocabulary import Verification
+from intervene_rules.vocabulary import SourceKind, Verification
 
 MAX_REGIONS_SHOWN = 12
 
@@ -283,6 +283,7 @@ def analyze(
     walk.run([observed, invariants], progress)
     findings = observed.findings(walk, ruleset)
     findings.extend(_source_findings(ruleset))
+    findings.extend(_period_findings(ruleset))
     top = _top(ruleset)
     for v in invariants.violations(walk.space):
         findings.append(
@@ -445,6 +446,140 @@ def _source_findings(ruleset: Ruleset) -> list[Issue]:
                     help="verify it against a primary text, or say in `note:` what was not seen",
                     severity="info" if acknowledged else "warning",
                     ctx={"source": sid, "verification": citation.verification.value},
+                )
+            )
+    return out
+
+
+#: Kinds of source that take effect on a day (a court's holding or a model policy does not).
+DATED_KINDS = frozenset({SourceKind.STATUTE, SourceKind.FEDERAL_POLICY, SourceKind.AGENCY_POLICY})
+
+Period = tuple[dt.date | None, dt.date | None]
+
+
+def _source_period(ruleset: Ruleset, sid: str) -> Period:
+    c = ruleset.sources[sid]
+    low = ruleset.source_bounds.get(sid)
+    return (c.effective or (low[0] if low else None), c.ended)
+
+
+def _layer_period(ruleset: Ruleset, lid: str) -> Period:
+    eff, end, _ = ruleset.layer_periods.get(lid, (None, None, None))
+    low = ruleset.layer_bounds.get(lid)
+    return (eff or (low[0] if low else None), end)
+
+
+def _uncovered(own: Period, periods: list[Period]) -> dt.date | None:
+    """The first day of `own` on which none of `periods` is in force (None: all covered).
+
+    Coverage changes only where a period starts or ends, so those days (and the first day
+    of `own`) are the only ones to look at.
+    """
+    start, end = own
+    first = start or dt.date.min
+    days = {first} | {e for _, e in periods if e is not None}
+    days |= {s for s, _ in periods if s is not None}
+    for day in sorted(days):
+        if day < first or (end is not None and day >= end):
+            continue
+        if not any((s is None or s <= day) and (e is None or day < e) for s, e in periods):
+            return day
+    return None
+
+
+def _show(period: Period) -> str:
+    start, end = period
+    return f"[{start.isoformat() if start else '…'}, {end.isoformat() if end else '…'})"
+
+
+def _period_findings(ruleset: Ruleset) -> list[Issue]:
+    """Findings on periods of force and bases, independent of the date checked.
+
+    Layers and sources with no period of force; rules their sources do not cover; rules
+    resting on unverified sources alone.
+    """
+    out: list[Issue] = []
+    floor = ruleset.layers[0] if ruleset.layers else None
+    floor_file = ruleset.files[0] if ruleset.files else None
+    declared_in: dict[str, str] = {}
+    for sid in ruleset.sources:
+        origin = ruleset.source_origins.get(sid)
+        declared_in[sid] = origin.file if origin else ""
+    files = dict(zip(ruleset.layers, ruleset.files, strict=False))
+    for lid in ruleset.layers:
+        if lid == floor or _layer_period(ruleset, lid) != (None, None):
+            continue
+        own = [
+            sid
+            for sid, c in ruleset.sources.items()
+            if declared_in[sid] == files.get(lid) and c.kind in DATED_KINDS
+        ]
+        if not own:
+            continue  # a layer of model policy or case law: no day it takes effect
+        out.append(
+            Issue(
+                "analysis_no_period",
+                f"layer {lid!r} has no period of force (no `effective`, no `not_before`): "
+                "its rules apply on every date, before its law existed",
+                ruleset.layer_origins.get(lid, _top(ruleset)),
+                help="give the layer `effective:` (the day its law took effect) or, where only "
+                "a signing or session date is known, `not_before:`",
+                severity="warning",
+                ctx={"layer": lid},
+            )
+        )
+    for sid, c in ruleset.sources.items():
+        if c.kind not in DATED_KINDS or _source_period(ruleset, sid) != (None, None):
+            continue
+        if c.verification is Verification.UNVERIFIED:
+            continue  # not cited as law (a secondary account): it has no day of its own
+        if declared_in[sid] == floor_file:
+            continue  # the floor's sources are its baseline, in force as far back as it reaches
+        out.append(
+            Issue(
+                "analysis_no_period",
+                f"source {sid!r} ({c.kind.value}) has no period of force (no `effective`, no "
+                "`not_before`): it is cited on every date, before it existed",
+                ruleset.source_origins.get(sid, _top(ruleset)),
+                help="copy `effective:` (in_force_from) or `not_before:` (not_in_force_before) "
+                "from the source list",
+                severity="warning",
+                ctx={"source": sid},
+            )
+        )
+    for rule in ruleset.undated().program.rules:
+        basis = [sid for sid in rule.basis if sid in ruleset.sources]
+        if basis and all(
+            ruleset.sources[sid].verification is Verification.UNVERIFIED for sid in basis
+        ):
+            out.append(
+                Issue(
+                    "analysis_unverified_basis",
+                    f"rule {rule.id!r} rests only on unverified sources ({', '.join(basis)})",
+                    rule.origin,
+                    help="an unverified source may not be cited as law: cite a verified source "
+                    "for this rule, or remove the rule",
+                    severity="warning",
+                    ctx={"rule": rule.id, "sources": basis},
+                )
+            )
+        own = _layer_period(ruleset, rule.layer)
+        periods = [_source_period(ruleset, sid) for sid in basis]
+        if not periods or own == (None, None):
+            continue  # an undated layer is its own finding (analysis_no_period)
+        gap = _uncovered(own, periods)
+        if gap is not None:
+            shown = "; ".join(f"{sid} {_show(p)}" for sid, p in zip(basis, periods, strict=True))
+            out.append(
+                Issue(
+                    "analysis_period_not_covered",
+                    f"rule {rule.id!r} is in force with layer {rule.layer!r} {_show(own)}, but "
+                    f"none of its sources is in force on {gap.isoformat()} ({shown})",
+                    rule.origin,
+                    help="date the layer to match its sources, or cite the source that covers "
+                    "those days; on them the rule is silent",
+                    severity="warning",
+                    ctx={"rule": rule.id, "day": gap.isoformat(), "sources": basis},
                 )
             )
     return out

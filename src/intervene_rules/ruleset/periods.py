@@ -156,34 +156,33 @@ def uncertain_notices(
     source_bounds: Bounds | None,
     layer_bounds: Bounds | None,
 ) -> tuple[Notice, ...]:
-    """A notice for each source and layer whose uncertain window contains `day`."""
-    out: list[Notice] = []
-    for kind, bounds, names in (
-        ("layer", layer_bounds or {}, {lid: f"layer {lid}" for lid in layers}),
-        (
-            "source",
-            source_bounds or {},
-            {sid: f"{c.citation} ({sid})" for sid, c in sources.items()},
-        ),
+    """One notice per uncertain window containing `day`, naming the layers and sources in it."""
+    windows: dict[tuple[dt.date, dt.date | None], list[str]] = {}
+    for bounds, names in (
+        (layer_bounds or {}, {lid: f"layer {lid}" for lid in layers}),
+        (source_bounds or {}, {sid: f"{c.citation} ({sid})" for sid, c in sources.items()}),
     ):
         for key, (low, known) in sorted(bounds.items()):
-            if key not in names or not _covers(low, known, day):
-                continue
-            until = (
-                f" and known to be in force by {known.isoformat()}"
-                if known
-                else "; no day by which it was in force is recorded"
+            if key in names and _covers(low, known, day):
+                windows.setdefault((low, known), []).append(names[key])
+    out: list[Notice] = []
+    for (low, known), names_in in sorted(windows.items(), key=lambda w: w[0][0]):
+        until = (
+            f" and known to be in force by {known.isoformat()}"
+            if known
+            else "; no day by which it was in force is recorded"
+        )
+        who = " and ".join(names_in)
+        out.append(
+            Notice(
+                id=f"{NOTICE_PREFIX}uncertain.{low.isoformat()}",
+                text=f"Period of force uncertain: the day {who} took effect is not known. It "
+                f"is not in force before {low.isoformat()}{until}. For a date in that window "
+                "this decision applies it as in force; if it had not yet taken effect on that "
+                "date, its duties, report deadlines and restrictions did not yet bind - check "
+                "the official text.",
             )
-            out.append(
-                Notice(
-                    id=f"{NOTICE_PREFIX}{kind}.{key}",
-                    text=f"Period of force uncertain: the day {names[key]} took effect is not "
-                    f"known. It is not in force before {low.isoformat()}{until}. For a date "
-                    "in that window this decision applies it as in force; if it had not yet "
-                    "taken effect on that date, its duties, report deadlines and restrictions "
-                    "did not yet bind - check the official text.",
-                )
-            )
+        )
     return tuple(out)
 
 
