@@ -74,6 +74,8 @@ class _Ref(Protocol):
 
 class _Notice(Protocol):
     @property
+    def id(self) -> str: ...
+    @property
     def text(self) -> str: ...
 
 

@@ -563,18 +563,19 @@ def _period_findings(ruleset: Ruleset) -> list[Issue]:
                     ctx={"rule": rule.id, "sources": basis},
                 )
             )
-        own = _layer_period(ruleset, rule.layer)
+        layer_period = _layer_period(ruleset, rule.layer)
         periods = [_source_period(ruleset, sid) for sid in basis]
-        if not periods or own == (None, None):
+        if not periods or layer_period == (None, None):
             continue  # an undated layer is its own finding (analysis_no_period)
-        gap = _uncovered(own, periods)
+        gap = _uncovered(layer_period, periods)
         if gap is not None:
             shown = "; ".join(f"{sid} {_show(p)}" for sid, p in zip(basis, periods, strict=True))
             out.append(
                 Issue(
                     "analysis_period_not_covered",
-                    f"rule {rule.id!r} is in force with layer {rule.layer!r} {_show(own)}, but "
-                    f"none of its sources is in force on {gap.isoformat()} ({shown})",
+                    f"rule {rule.id!r} is in force with layer {rule.layer!r} "
+                    f"{_show(layer_period)}, but none of its sources is in force on "
+                    f"{gap.isoformat()} ({shown})",
                     rule.origin,
                     help="date the layer to match its sources, or cite the source that covers "
                     "those days; on them the rule is silent",
