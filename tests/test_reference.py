@@ -50,8 +50,12 @@ def test_matrix_cells_are_the_decisions() -> None:
     day = dt.date(2026, 1, 2)
     text = comparison_matrix(rulesets, day)
     rows = [line for line in text.splitlines() if line.startswith("| ") and "---" not in line]
-    assert len(rows) == 1 + len(STANDARD_SITUATIONS)
-    for row, (name, partial) in zip(rows[1:], STANDARD_SITUATIONS.items(), strict=True):
+    assert len(rows) == 2 + len(STANDARD_SITUATIONS)
+    # the first row under the header gives each ruleset's period of force
+    periods = dict(zip([rs.id for rs in rulesets], rows[1].strip("|").split("|")[1:], strict=True))
+    assert periods["washington"].strip() == "2021-07-25 → in force"
+    assert periods["oregon"].strip() == "not before 2020-06-24 (day not known) → in force"
+    for row, (name, partial) in zip(rows[2:], STANDARD_SITUATIONS.items(), strict=True):
         cells = [c.strip() for c in row.strip("|").split("|")]
         assert cells[0] == name
         for rs, cell in zip(rulesets, cells[1:], strict=True):

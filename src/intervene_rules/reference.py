@@ -14,6 +14,7 @@ from typing import Any
 from intervene_rules._evaluate import evaluate
 from intervene_rules.decision import DISCLAIMER, Citation, Decision
 from intervene_rules.ruleset.ir import AllOf, AnyOf, Cond, Op, Rule
+from intervene_rules.ruleset.periods import NOTICE_PREFIX
 from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.vocabulary import Resistance, Stage
 
@@ -58,11 +59,40 @@ def _flag(c: Citation) -> str:
     return "" if c.verification.value == "verified" else f" **{c.verification.value}**"
 
 
-def _period(effective: dt.date | None, ended: dt.date | None, by: str | None) -> str:
+def _period(
+    effective: dt.date | None,
+    ended: dt.date | None,
+    by: str | None,
+    bound: tuple[dt.date, dt.date | None] | None = None,
+) -> str:
     start = effective.isoformat() if effective else "—"
+    if effective is None and bound is not None:
+        low, known = bound
+        start = f"not before {low.isoformat()} (day not known" + (
+            f"; in force by {known.isoformat()})" if known else ")"
+        )
     if ended is None:
         return f"{start} → in force"
     return f"{start} → {ended.isoformat()} (**no longer in force**{'; ' + by if by else ''})"
+
+
+def _layers(rs: Ruleset) -> list[str]:
+    out = [
+        "",
+        "## Periods of force",
+        "",
+        "A rule fires only while its layer and one of its sources are in force. Where only a "
+        "lower bound of the start is known (**not before**), the layer or source is applied "
+        "from that bound, and every decision dated before the day it is known to be in force "
+        "carries a notice saying so.",
+        "",
+        "| layer | in force |",
+        "|---|---|",
+    ]
+    for lid in rs.layers:
+        eff, ended, by = rs.layer_periods.get(lid, (None, None, None))
+        out.append(f"| `{lid}` | {_period(eff, ended, by, rs.layer_bounds.get(lid))} |")
+    return out
 
 
 def _basis(rule: Rule) -> str:
@@ -81,7 +111,7 @@ def ruleset_page(rs: Ruleset) -> str:
         f"`{rs.id}` version {rs.version} — {rs.jurisdiction}",
         "",
         f"- Layers (base first): {' ← '.join(f'`{x}`' for x in rs.layers)}",
-        f"- In force: {_period(eff, ended, by)}",
+        f"- In force: {_period(eff, ended, by, rs.layer_bounds.get(rs.id))}",
         f"- Digest: `{rs.digest}`",
         "",
         f'!!! note "{DISCLAIMER}"',
@@ -98,8 +128,10 @@ def ruleset_page(rs: Ruleset) -> str:
         out.append(
             f"| `{sid}` | {c.kind.value} | {_cell(c.citation + section)} | "
             f"{c.verification.value}{_flag(c) and ' ⚠'} | "
-            f"{_period(c.effective, c.ended, c.ended_by)} | {_cell(c.note or '')} |"
+            f"{_period(c.effective, c.ended, c.ended_by, rs.source_bounds.get(sid))} | "
+            f"{_cell(c.note or '')} |"
         )
+    out += _layers(rs)
     program = rs.program
     out += [
         "",
@@ -114,6 +146,30 @@ def ruleset_page(rs: Ruleset) -> str:
     for res in Resistance:
         allowed = sorted(program.force_grid[res], key=lambda f: (f.severity, f.value))
         out.append(f"| {res.value} | {', '.join(f.value for f in allowed) or '—'} |")
+    if program.restrictions:
+        out += [
+            "",
+            "The table applies every restricted technique; each restricts the grid only while "
+            "its layer and one of its sources (and its own dates) are in force:",
+            "",
+            "| technique | at | in force | basis |",
+            "|---|---|---|---|",
+        ]
+        for rr in program.restrictions:
+            levels = (
+                "every level"
+                if len(rr.levels) == len(Resistance)
+                else ", ".join(x.value for x in Resistance if x in rr.levels)
+            )
+            when = "; ".join(
+                f"`{b}` {_period(c.effective, c.ended, c.ended_by, rs.source_bounds.get(b))}"
+                for b in rr.basis
+                for c in [rs.sources[b]]
+            )
+            if rr.effective or rr.ended:
+                when += f"; own dates {_period(rr.effective, rr.ended, None)}"
+            basis = ", ".join(f"`{b}`" for b in rr.basis)
+            out.append(f"| {rr.technique.value} | {levels} | {_cell(when)} | {basis} |")
     if program.rank_aliases:
         out += [
             "",
@@ -129,6 +185,8 @@ def ruleset_page(rs: Ruleset) -> str:
         for title, rung in ladder:
             basis = ", ".join(f"`{b}`" for b in program.alias_basis.get(title, ())) or "—"
             note = _cell(program.alias_notes.get(title, ""))
+            if title in program.alias_periods:
+                note = _cell(f"In use {_period(*program.alias_periods[title], None)}. {note}")
             out.append(f"| {title} | {rung.value} | {basis} | {note} |")
     opp = program.opportunity
     out += [
@@ -237,7 +295,14 @@ def _matrix_cell(d: Decision) -> str:
         parts.append(", ".join(extra))
     for due in d.reports:
         parts.append(f"report {due.within or 'no fixed clock'} → {due.to}")
+    if any(n.id.startswith(NOTICE_PREFIX) for n in d.notices):
+        parts.append("⚠ start of force not known (applied from its lower bound)")
     return "<br>".join(_cell(p) for p in parts)
+
+
+def _in_force_cell(rs: Ruleset) -> str:
+    eff, ended, by = rs.layer_periods.get(rs.id, (rs.effective, None, None))
+    return _cell(_period(eff, ended, by, rs.layer_bounds.get(rs.id)))
 
 
 def comparison_matrix(rulesets: Sequence[Ruleset], as_of: dt.date) -> str:
@@ -250,12 +315,15 @@ def comparison_matrix(rulesets: Sequence[Ruleset], as_of: dt.date) -> str:
         f"force on {as_of.isoformat()}. Situations leave unstated fields at the scenario "
         "defaults (an officer watching an officer, with a realistic opportunity; compliant, "
         "unrestrained subject in no distress). Cells give the action, the duties beyond "
-        "`intervene`, and any report deadline (ISO-8601) and recipient.",
+        "`intervene`, and any report deadline (ISO-8601) and recipient; the first row gives "
+        "each ruleset's period of force (its top layer; *not before* marks a lower bound, "
+        "where the day it took effect is not known and the layer is applied from the bound).",
         "",
         f'!!! note "{DISCLAIMER}"',
         "",
         "| situation | " + " | ".join(f"[`{rs.id}`]({rs.id}.md)" for rs in rulesets) + " |",
         "|---|" + "---|" * len(rulesets),
+        "| *top layer in force* | " + " | ".join(_in_force_cell(rs) for rs in rulesets) + " |",
     ]
     for name in names:
         situation = standard_situation(STANDARD_SITUATIONS[name])
