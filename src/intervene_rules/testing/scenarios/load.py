@@ -363,7 +363,8 @@ def _scenarios(
         partial = item.get("situation") if isinstance(item, dict) else None
         if i not in valid and isinstance(partial, dict):
             check_situation(i, partial)
-    rule_ids = [r.id for r in rs.program.rules]
+    # a replaced base rule still fires on dates before the layer replacing it is in force
+    rule_ids = [r.id for r in rs.program.rules] + [r.id for r in rs.program.replaced.values()]
     out: list[Scenario] = []
     for i, sc in specs:
         base: Path_ = ("scenarios", i)
