@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from intervene_rules import RulesetError, Situation, evaluate, load_ruleset
 from intervene_rules.analysis.check import analyze
@@ -235,6 +236,12 @@ def test_rank_title_in_use_only_within_its_period(tmp_path: Path) -> None:
         "chief_inspector": rs.program.rank_aliases["chief_inspector"]
     }
     assert rs.at(D(2019, 12, 31)).program.rank_aliases == {}
+    # a situation naming the title is read with the titles in use on its date
+    named = {"actor": {"rank": "chief_inspector"}, "force": {"type": "cew", "duration_s": 20}}
+    d = evaluate(rs, merge_situation(DEFAULT_SITUATION, named), as_of=D(2020, 1, 1))
+    assert d.actor_rank.value == "captain"
+    with pytest.raises(ValidationError, match="chief_inspector"):
+        evaluate(rs, merge_situation(DEFAULT_SITUATION, named), as_of=D(2019, 12, 31))
 
 
 def test_uncertain_window_is_applied_with_a_notice(tmp_path: Path) -> None:

@@ -66,9 +66,15 @@ def as_situation(
             (`situation_too_deep`) a mapping nested too deeply to be validated.
 
     """
+    return _validated(ruleset.program.rank_aliases, situation)
+
+
+def _validated(
+    aliases: Mapping[str, Any], situation: Situation | Mapping[str, Any] | str | bytes
+) -> Situation:
+    """`as_situation` with the rank titles in use (those of a dated view)."""
     if isinstance(situation, Situation):
         return situation
-    aliases = ruleset.program.rank_aliases
     ctx = {"rank_aliases": aliases} if aliases else None
     if isinstance(situation, str | bytes):
         if (too_large := _too_large(situation)) is not None:
@@ -165,9 +171,14 @@ def evaluate(
     """
     if type(ruleset) is not Ruleset or (as_of is not None and type(as_of) is not dt.date):
         _check(ruleset, as_of)
-    s = situation if type(situation) is Situation else as_situation(ruleset, situation)
     day = as_of or ruleset.as_of or today()
     view = ruleset.period(day)
+    # the rank titles in use on `day` (a title with sources is in use while one of them is)
+    s = (
+        situation
+        if type(situation) is Situation
+        else _validated(view.program.rank_aliases, situation)
+    )
     engine = _engine_for(view)
     if backend is None or backend == "native":
         return engine.decide(s, day)  # the native evaluator through the decision table
