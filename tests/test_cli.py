@@ -89,3 +89,13 @@ def test_list() -> None:
     assert code == 0 and {r["id"] for r in rows} >= {"federal-baseline", "model-policy"}
     code, out, _ = run("list")
     assert code == 0 and "federal-baseline <- model-policy" in out
+
+
+def test_list_shows_periods_of_force_and_lower_bounds() -> None:
+    rows = {r["id"]: r for r in json.loads(run("list", "--format", "json")[1])}
+    assert rows["oregon"]["effective"] is None and rows["oregon"]["not_before"] == "2020-06-24"
+    assert rows["washington"]["effective"] == "2021-07-25"
+    assert rows["washington"]["not_before"] is None
+    out = run("list")[1]
+    assert "[in force not before 2020-06-24; day not known]" in out
+    assert "[in force from 2021-07-25]" in out

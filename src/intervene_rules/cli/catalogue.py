@@ -43,6 +43,10 @@ def run_list(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for r in rows:
         layers = " <- ".join(r["layers"])
         status = f"  [NO LONGER IN FORCE since {r['ended']}]" if r.get("ended") else ""
+        if r.get("effective"):
+            status += f"  [in force from {r['effective']}]"
+        elif r.get("not_before"):
+            status += f"  [in force not before {r['not_before']}; day not known]"
         print(
             f"{r['id']:<20} {r['version']:<8} {r['rules']:>3} rules  {r['title']}{status}",
             file=out,

@@ -235,6 +235,9 @@ def list_rulesets() -> list[dict[str, Any]]:
                 "digest": rs.digest,
                 "effective": str(rs.effective) if rs.effective else None,
                 "ended": str(rs.layer_periods[rs.id][1]) if rs.layer_periods[rs.id][1] else None,
+                "not_before": (
+                    str(rs.layer_bounds[rs.id][0]) if rs.id in rs.layer_bounds else None
+                ),
                 "ended_sources": [
                     [sid, str(c.ended), c.ended_by]
                     for sid, c in sorted(rs.sources.items())
