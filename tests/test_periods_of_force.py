@@ -263,6 +263,10 @@ def test_uncertain_window_is_applied_with_a_notice(tmp_path: Path) -> None:
     text_out = " ".join(explain(inside).split())
     assert "Period of force" in text_out and "not in force before 2021-07-01" in text_out
     assert known.action.value == "intervene" and not known.notices
+    # the citation states the bounds, not a start "as far back as known"
+    (ban,) = [c for c in inside.basis if c.id == "ban"]
+    assert ban.effective is None
+    assert (ban.not_before, ban.in_force_by) == (D(2021, 7, 1), D(2021, 8, 1))
 
 
 def test_uncertain_window_notice_also_when_no_duty(tmp_path: Path) -> None:

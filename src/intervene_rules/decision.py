@@ -99,6 +99,14 @@ class Citation(_Part):
         default=None, description="First day no longer in force; null while in force."
     )
     ended_by: str | None = Field(default=None, description="What ended it, where known.")
+    not_before: dt.date | None = Field(
+        default=None,
+        description="With `effective` null: a lower bound of the start (the day it took "
+        "effect is not known); it is applied from this day, and decisions say so.",
+    )
+    in_force_by: dt.date | None = Field(
+        default=None, description="With `not_before`: a day by which it is known to be in force."
+    )
 
 
 class TraceStep(_Part):

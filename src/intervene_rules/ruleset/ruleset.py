@@ -175,6 +175,8 @@ def load_ruleset(ref: str | Path, *, allow_paths: Iterable[str | Path] = ()) -> 
             effective=s.effective,
             ended=s.ended,
             ended_by=s.ended_by.strip() if s.ended_by else None,
+            not_before=s.not_before,
+            in_force_by=s.in_force_by,
         )
         for sid, placed in merged.sources.items()
         for s in [placed.value]
