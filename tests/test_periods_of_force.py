@@ -340,12 +340,24 @@ def test_check_warns_of_a_rule_resting_on_unverified_sources(tmp_path: Path) -> 
 
 
 def test_check_warns_when_sources_do_not_cover_the_rule(tmp_path: Path) -> None:
+    # the source ends while the layer goes on: the rule falls silent
+    text = CHECKED.replace(
+        "    effective: 2020-01-01\n", "    effective: 2020-01-01\n    ended: 2021-03-01\n"
+    )
+    found = _codes(tmp_path, text, "ended")
+    assert found == {"analysis_period_not_covered": ["warning:15:t_report"]}  # a line added
+    report = analyze(load_ruleset(tmp_path / "ended.yaml"))
+    (f,) = [f for f in report.findings if f.code == "analysis_period_not_covered"]
+    assert f.ctx["day"] == "2021-03-01" and "statute_a [2020-01-01, 2021-03-01)" in f.message
+
+
+def test_check_notes_a_rule_whose_law_came_later_than_its_layer(tmp_path: Path) -> None:
     text = CHECKED.replace("    effective: 2020-01-01\n", "    effective: 2021-03-01\n")
     found = _codes(tmp_path, text, "late")
-    assert found == {"analysis_period_not_covered": ["warning:14:t_report"]}
+    assert found == {"analysis_period_not_covered": ["info:14:t_report"]}
     report = analyze(load_ruleset(tmp_path / "late.yaml"))
     (f,) = [f for f in report.findings if f.code == "analysis_period_not_covered"]
-    assert f.ctx["day"] == "2020-01-01" and "statute_a [2021-03-01, …)" in f.message
+    assert f.ctx["day"] == "2020-01-01" and "applies only from 2021-03-01" in f.message
 
 
 def test_check_cli_sarif_carries_the_period_warning(tmp_path: Path) -> None:

@@ -570,6 +570,27 @@ def _period_findings(ruleset: Ruleset) -> list[Issue]:
         gap = _uncovered(layer_period, periods)
         if gap is not None:
             shown = "; ".join(f"{sid} {_show(p)}" for sid, p in zip(basis, periods, strict=True))
+            starts = [s for s, _ in periods]
+            later = None if None in starts else min(s for s in starts if s is not None)
+            if (
+                later is not None
+                and gap < later
+                and _uncovered((later, layer_period[1]), periods) is None
+            ):
+                # a later law in an older layer: the rule starts with its sources, as meant
+                out.append(
+                    Issue(
+                        "analysis_period_not_covered",
+                        f"rule {rule.id!r} applies only from {later.isoformat()}, when its "
+                        f"sources take effect ({shown}); layer {rule.layer!r} is in force "
+                        f"from {gap.isoformat()}",
+                        rule.origin,
+                        help="nothing to do if the rule's law came later than its layer's",
+                        severity="info",
+                        ctx={"rule": rule.id, "day": gap.isoformat(), "sources": basis},
+                    )
+                )
+                continue
             out.append(
                 Issue(
                     "analysis_period_not_covered",
