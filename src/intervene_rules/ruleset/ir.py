@@ -8,6 +8,7 @@ Conditions are in negation normal form: `Test`s over named fields combined by `A
 
 from __future__ import annotations
 
+import datetime as dt
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -186,6 +187,8 @@ class Rule:
     reads: frozenset[str]
     sections: tuple[tuple[str, str], ...] = ()
     reports: tuple[Report, ...] = ()
+    effective: dt.date | None = None  # the rule's own period, within its sources' (null: theirs)
+    ended: dt.date | None = None
 
     @property
     def concludes(self) -> tuple[str, ...]:

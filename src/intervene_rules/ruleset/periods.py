@@ -69,10 +69,15 @@ def in_force(
     return src, lay
 
 
-def boundaries(sources: Mapping[str, Citation], layers: LayerPeriods) -> tuple[dt.date, ...]:
-    """Every date on which some source or layer enters or leaves force, sorted."""
+def boundaries(
+    sources: Mapping[str, Citation], layers: LayerPeriods, program: Program | None = None
+) -> tuple[dt.date, ...]:
+    """Every date on which some source, layer or dated rule enters or leaves force, sorted."""
     days = {d for c in sources.values() for d in (c.effective, c.ended) if d}
     days |= {d for eff, end, _ in layers.values() for d in (eff, end) if d}
+    if program is not None:
+        rules = (*program.rules, *program.replaced.values())
+        days |= {d for r in rules for d in (r.effective, r.ended) if d}
     return tuple(sorted(days))
 
 
@@ -88,14 +93,19 @@ def period_view(
 ) -> PeriodView:
     """The view of the period [start, end).
 
-    A rule fires only while its layer is in force and at least one of its sources is;
-    sources not in force are dropped from every basis.
+    A rule fires only while its layer is in force, its own period (if it has one) covers
+    the day, and at least one of its sources is in force; sources not in force are dropped
+    from every basis.
     """
-    src, lay = in_force(sources, layers, start or dt.date.min)
+    day = start or dt.date.min
+    src, lay = in_force(sources, layers, day)
 
     def active(rule: Rule | None) -> Rule | None:
-        # a rule whose layer is not in force gives way to the rule it replaced, if any
-        while rule is not None and rule.layer not in lay:
+        # a rule whose layer (or own period) is not in force gives way to the rule it
+        # replaced, if any
+        while rule is not None and (
+            rule.layer not in lay or not _covers(rule.effective, rule.ended, day)
+        ):
             rule = program.replaced.get(rule.id)
         if rule is None or not any(b in src for b in rule.basis):
             return None

@@ -64,10 +64,11 @@ class Ruleset:
 
     @cached_property
     def _bounds(self) -> tuple[dt.date, ...]:
-        return periods.boundaries(self.sources, self.layer_periods)
+        base = self._base or self  # a dated view's program lacks the rules not in force
+        return periods.boundaries(base.sources, base.layer_periods, base.program)
 
     def periods(self) -> list[dt.date]:
-        """Every date on which some source or layer enters or leaves force, sorted."""
+        """Every date on which some source, layer or dated rule enters or leaves force."""
         return list(self._bounds)
 
     def period(self, day: dt.date) -> PeriodView:
