@@ -61,7 +61,16 @@ def one_of(path: str, values: list[str]) -> dict[str, Any]:
 # stage 1 pieces
 NOT_NEEDED = {"force.still_needed": False}  # with a physical force type: force_no_longer_needed
 RIGHTS_VIOLATION = {
-    "$iany": {"misconduct": {"$or": [{"$i": "unlawful_detention"}, {"$i": "unlawful_search"}]}}
+    "$iany": {
+        "misconduct": {
+            "$or": [
+                {"$i": "unlawful_detention"},
+                {"$i": "unlawful_search"},
+                {"$i": "sexual_assault_in_custody"},
+                {"$i": "denial_of_medical_care"},
+            ]
+        }
+    }
 }
 
 # observer.has_opportunity: stated, else force lasted >= 10 s (null duration: no opportunity;

@@ -29,7 +29,16 @@ ALLOWS = {
 
 MIN_DURATION_S = 10  # opportunity.min_duration_s
 _NOT_PHYSICAL = frozenset((F.NONE, F.VERBAL))  # force_no_longer_needed: type not_in [none, verbal]
-_RIGHTS = frozenset((Misconduct.UNLAWFUL_DETENTION, Misconduct.UNLAWFUL_SEARCH))
+# the rights_violation rules: unlawful_arrest_or_search, sexual_assault_of_person_in_custody,
+# denial_of_medical_care_to_person_held (the prolonged-bodyweight rule only adds a citation)
+_RIGHTS = frozenset(
+    (
+        Misconduct.UNLAWFUL_DETENTION,
+        Misconduct.UNLAWFUL_SEARCH,
+        Misconduct.SEXUAL_ASSAULT_IN_CUSTODY,
+        Misconduct.DENIAL_OF_MEDICAL_CARE,
+    )
+)
 _LEVEL = {r: i for i, r in enumerate(Rank)}  # the rank ladder, low to high
 
 Result = tuple[str, tuple[str, ...], tuple[str, ...]]

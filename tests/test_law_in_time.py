@@ -126,3 +126,82 @@ def test_a_layer_not_yet_in_force_gives_way_to_the_rule_it_replaces(tmp_path: Pa
 def test_periods_list_every_boundary(tmp_path: Path) -> None:
     _, layer = _load(tmp_path)
     assert layer.periods() == [dt.date(2020, 1, 1), dt.date(2022, 6, 1)]
+
+
+# --- a rule's own period (issue 10: one requirement of a revised policy) -------------------
+
+DATED_RULE = """
+format: 1
+id: dated
+title: Dated
+version: "1"
+jurisdiction: test
+extends: [base]
+rules:
+  - id: revised_quiet
+    replaces: quiet
+    effective: 2021-03-01
+    stage: determine_action
+    when: {not: {force.type: {not_in: [none, verbal]}, force.still_needed: false}}
+    then: {action: none, duties: [report]}
+    because: b
+    basis: [always]
+  - id: revision_only
+    effective: 2021-03-01
+    ended: 2024-01-01
+    stage: take_action
+    when: {subject.restrained: true}
+    then: {duties: [request_supervisor]}
+    because: b
+    basis: [always]
+"""
+
+
+def _load_dated(tmp_path: Path) -> Ruleset:
+    (tmp_path / "base.yaml").write_text(BASE, encoding="utf-8")
+    (tmp_path / "dated.yaml").write_text(DATED_RULE, encoding="utf-8")
+    return load_ruleset(tmp_path / "dated.yaml")
+
+
+def test_a_rule_with_its_own_period_fires_only_in_it(tmp_path: Path) -> None:
+    rs = _load_dated(tmp_path)
+    assert dt.date(2021, 3, 1) in rs.periods() and dt.date(2024, 1, 1) in rs.periods()
+
+    def fired(day: dt.date) -> list[str]:
+        d = evaluate(rs, CALM, as_of=day)
+        return [t.rule for t in d.trace if t.op == "fire"]
+
+    before, first, last, after = (
+        fired(dt.date(2021, 2, 28)),
+        fired(dt.date(2021, 3, 1)),
+        fired(dt.date(2023, 12, 31)),
+        fired(dt.date(2024, 1, 1)),
+    )
+    # before its period a replacing rule gives way to the rule it replaced
+    assert "quiet" in before and "revised_quiet" not in before
+    assert "revision_only" not in before
+    assert "revised_quiet" in first and "quiet" not in first and "revision_only" in first
+    assert "revision_only" in last
+    assert "revision_only" not in after and "revised_quiet" in after
+    # a dated view lists the same boundaries as the undated ruleset
+    assert rs.at(dt.date(2020, 1, 1)).periods() == rs.periods()
+
+
+def test_a_rule_period_that_ends_before_it_starts_is_refused(tmp_path: Path) -> None:
+    from intervene_rules import RulesetError
+
+    bad = DATED_RULE.replace("ended: 2024-01-01", "ended: 2021-03-01")
+    (tmp_path / "base.yaml").write_text(BASE, encoding="utf-8")
+    (tmp_path / "dated.yaml").write_text(bad, encoding="utf-8")
+    with pytest.raises(RulesetError, match="ends"):
+        load_ruleset(tmp_path / "dated.yaml")
+
+
+def test_a_rule_period_is_part_of_the_digest(tmp_path: Path) -> None:
+    rs = _load_dated(tmp_path)
+    other_dir = tmp_path / "other"
+    other_dir.mkdir()
+    (other_dir / "base.yaml").write_text(BASE, encoding="utf-8")
+    undated = DATED_RULE.replace("    effective: 2021-03-01\n", "", 1)
+    (other_dir / "dated.yaml").write_text(undated, encoding="utf-8")
+    assert load_ruleset(other_dir / "dated.yaml").digest != rs.digest

@@ -371,3 +371,12 @@ def test_check_cli_sarif_carries_the_period_warning(tmp_path: Path) -> None:
     (hit,) = [r for r in results if r["ruleId"] == "analysis_no_period"]
     assert hit["level"] == "warning"
     assert hit["locations"][0]["physicalLocation"]["region"]["startLine"] == 1
+
+
+def test_check_reads_a_rule_by_its_own_period(tmp_path: Path) -> None:
+    """A rule dated with its source is covered; dated before its source, it is not."""
+    late = CHECKED.replace("    effective: 2020-01-01\n", "    effective: 2021-03-01\n")
+    own = late.replace("  - id: t_report\n", "  - id: t_report\n    effective: 2021-03-01\n")
+    assert _codes(tmp_path, own, "own") == {}
+    early = late.replace("  - id: t_report\n", "  - id: t_report\n    effective: 2020-06-01\n")
+    assert _codes(tmp_path, early, "early") == {"analysis_period_not_covered": ["info:14:t_report"]}

@@ -118,17 +118,48 @@ class PriorIntervention(StrEnum):
 
 
 class Misconduct(StrEnum):
-    """Non-force misconduct an observer may witness."""
+    """Non-force misconduct an observer may witness.
+
+    Some values name conduct that is itself a violation of the person's constitutional
+    rights (see `CONSTITUTIONAL_MISCONDUCT`); the others name conduct that may or may not be,
+    depending on facts the situation does not hold (`sexual_misconduct` covers harassment and
+    consensual conduct on duty as well as assault; `theft` may be of anyone's property), so
+    only agency or state rules act on them.
+    """
 
     UNLAWFUL_DETENTION = "unlawful_detention"
+    """An arrest or detention without legal justification (constitutional)."""
     UNLAWFUL_SEARCH = "unlawful_search"
+    """A search without legal justification (constitutional)."""
     FALSE_STATEMENT = "false_statement"
     DISCRIMINATORY_CONDUCT = "discriminatory_conduct"
     THEFT = "theft"
     SEXUAL_MISCONDUCT = "sexual_misconduct"
+    """Sexual harassment or misconduct of any kind; for an assault of a person held by
+    police use `sexual_assault_in_custody` (the narrower value)."""
     RETALIATION = "retaliation"
     UNETHICAL_CONDUCT = "unethical_conduct"
     OTHER_POLICY_VIOLATION = "other_policy_violation"
+    SEXUAL_ASSAULT_IN_CUSTODY = "sexual_assault_in_custody"
+    """Sexual assault or abuse of a person the police hold or control (arrest, detention,
+    custody) by the acting officer (constitutional); also a kind of `sexual_misconduct`."""
+    DENIAL_OF_MEDICAL_CARE = "denial_of_medical_care"
+    """The acting officer withholds needed medical care from a person injured in an
+    apprehension or held by police (constitutional)."""
+
+
+CONSTITUTIONAL_MISCONDUCT: frozenset[Misconduct] = frozenset(
+    (
+        Misconduct.UNLAWFUL_DETENTION,
+        Misconduct.UNLAWFUL_SEARCH,
+        Misconduct.SEXUAL_ASSAULT_IN_CUSTODY,
+        Misconduct.DENIAL_OF_MEDICAL_CARE,
+    )
+)
+"""The misconduct values that name a violation of constitutional rights: the ones the
+federal floor (bystander liability for any constitutional violation in the officer's
+presence) acts on. `rulesets/federal-baseline.yaml` lists exactly these; a test holds the two
+together."""
 
 
 class Action(_Ordered):

@@ -564,6 +564,14 @@ def _period_findings(ruleset: Ruleset) -> list[Issue]:
                 )
             )
         layer_period = _layer_period(ruleset, rule.layer)
+        if rule.effective is not None or rule.ended is not None:  # a rule's own period
+            start, end = layer_period
+            layer_period = (
+                max(d for d in (start, rule.effective) if d is not None)
+                if start or rule.effective
+                else None,
+                min(d for d in (end, rule.ended) if d is not None) if end or rule.ended else None,
+            )
         periods = [_source_period(ruleset, sid) for sid in basis]
         if not periods or layer_period == (None, None):
             continue  # an undated layer is its own finding (analysis_no_period)

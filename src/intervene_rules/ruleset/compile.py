@@ -583,6 +583,8 @@ def _build_rule(placed: Placed, cond: Cond) -> Rule:
         layer=placed.layer,
         origin=placed.loc,
         reads=frozenset(_reads(cond)),
+        effective=spec.effective,
+        ended=spec.ended,
     )
 
 
@@ -697,6 +699,14 @@ def digest(merged: Merged, program: Program) -> str:
                 del out[key]
         return out
 
+    def dump_rule(model: RuleSpec) -> Any:
+        # a rule's own period is hashed only when set, so rules without one keep their digest
+        out = dump(model)
+        for key in ("effective", "ended"):
+            if out.get(key) is None:
+                out.pop(key, None)
+        return out
+
     rules = {p.value.id: p for p in merged.rules.values()}
     canonical = {
         "format": 1,
@@ -725,7 +735,9 @@ def digest(merged: Merged, program: Program) -> str:
         ],
         "notices": {k: dump(p.value) for k, p in sorted(merged.notices.items())},
         "exceptions": [dump(p.value) for p in merged.exceptions],
-        "replaced": {k: {**dump(p.value), "layer": p.layer} for k, p in merged.replaced.items()},
+        "replaced": {
+            k: {**dump_rule(p.value), "layer": p.layer} for k, p in merged.replaced.items()
+        },
         "periods": {
             layer.spec.id: [str(layer.spec.effective), str(layer.spec.ended)]
             + (
@@ -741,7 +753,8 @@ def digest(merged: Merged, program: Program) -> str:
             else {}
         ),
         "rules": [
-            {**dump(rules[r.id].value), "layer": r.layer, "replaces": None} for r in program.rules
+            {**dump_rule(rules[r.id].value), "layer": r.layer, "replaces": None}
+            for r in program.rules
         ],
     }
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)

@@ -187,6 +187,8 @@ class Rule:
     reads: frozenset[str]
     sections: tuple[tuple[str, str], ...] = ()
     reports: tuple[Report, ...] = ()
+    effective: dt.date | None = None  # the rule's own period, within its sources' (null: theirs)
+    ended: dt.date | None = None
 
     @property
     def concludes(self) -> tuple[str, ...]:

@@ -312,6 +312,24 @@ class RuleSpec(BaseModel):
     replaces: str | None = Field(
         default=None, description="Id of a base-layer rule this rule replaces."
     )
+    effective: dt.date | None = Field(
+        default=None,
+        description="First day the rule applies, when it starts later than its sources "
+        "(e.g. one requirement added by a revision of a source); null: as its sources.",
+    )
+    ended: dt.date | None = Field(
+        default=None, description="First day the rule no longer applies; null: as its sources."
+    )
+
+    @model_validator(mode="after")
+    def _period(self) -> RuleSpec:
+        if self.effective and self.ended and self.ended <= self.effective:
+            raise PydanticCustomError(
+                "rule_period",
+                "rule {rule} ends ({ended}) on or before it starts ({effective})",
+                {"rule": self.id, "ended": str(self.ended), "effective": str(self.effective)},
+            )
+        return self
 
     @field_validator("stage", mode="before")
     @classmethod

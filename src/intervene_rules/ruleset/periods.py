@@ -113,8 +113,8 @@ def boundaries(
 ) -> tuple[dt.date, ...]:
     """Every date on which something enters or leaves force (or an uncertain window), sorted.
 
-    Sources, layers, the bounds of uncertain windows, restricted techniques and rank titles
-    with periods of their own.
+    Sources, layers, the bounds of uncertain windows, and restricted techniques, rank titles
+    and rules with periods of their own.
     """
     days = {d for c in sources.values() for d in (c.effective, c.ended) if d}
     days |= {d for eff, end, _ in layers.values() for d in (eff, end) if d}
@@ -123,6 +123,8 @@ def boundaries(
     if program is not None:
         days |= {d for r in program.restrictions for d in (r.effective, r.ended) if d}
         days |= {d for pair in program.alias_periods.values() for d in pair if d}
+        rules = (*program.rules, *program.replaced.values())
+        days |= {d for r in rules for d in (r.effective, r.ended) if d}
     return tuple(sorted(days))
 
 
@@ -200,17 +202,21 @@ def period_view(
 ) -> PeriodView:
     """The view of the period [start, end).
 
-    A rule fires only while its layer is in force and at least one of its sources is;
-    sources not in force are dropped from every basis. A restricted technique narrows the
-    force grid only while its layer and one of its sources (and its own dates) are in force;
-    a rank title with sources or dates of its own is in use only while they are.
+    A rule fires only while its layer is in force, its own period (if it has one) covers
+    the day, and at least one of its sources is in force; sources not in force are dropped
+    from every basis. A restricted technique narrows the force grid only while its layer and
+    one of its sources (and its own dates) are in force; a rank title with sources or dates of
+    its own is in use only while they are.
     """
     day = start or dt.date.min
     src, lay = in_force(sources, layers, day, source_bounds, layer_bounds)
 
     def active(rule: Rule | None) -> Rule | None:
-        # a rule whose layer is not in force gives way to the rule it replaced, if any
-        while rule is not None and rule.layer not in lay:
+        # a rule whose layer (or own period) is not in force gives way to the rule it
+        # replaced, if any
+        while rule is not None and (
+            rule.layer not in lay or not _covers(rule.effective, rule.ended, day)
+        ):
             rule = program.replaced.get(rule.id)
         if rule is None or not any(b in src for b in rule.basis):
             return None

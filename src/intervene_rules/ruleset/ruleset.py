@@ -72,8 +72,9 @@ class Ruleset:
 
     @cached_property
     def _bounds(self) -> tuple[dt.date, ...]:
+        base = self._base or self  # a dated view's program lacks the rules not in force
         return periods.boundaries(
-            self.sources, self.layer_periods, self.program, self.source_bounds, self.layer_bounds
+            base.sources, base.layer_periods, base.program, base.source_bounds, base.layer_bounds
         )
 
     def periods(self) -> list[dt.date]:
