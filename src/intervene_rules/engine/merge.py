@@ -27,6 +27,7 @@ from intervene_rules.engine.row import DERIVATIONS, Row
 from intervene_rules.fields import INPUT_NAMES
 from intervene_rules.ruleset.ir import Program, Rule
 from intervene_rules.ruleset.periods import PeriodView
+from intervene_rules.situation import Situation, rank_titles
 from intervene_rules.vocabulary import (
     Action,
     Duty,
@@ -36,6 +37,7 @@ from intervene_rules.vocabulary import (
     Relation,
     Resistance,
     Stage,
+    Verification,
 )
 
 ShareKey = tuple[Any, ...]
@@ -184,11 +186,14 @@ def unknown_opportunity_notice(without: _Fired, with_: _Fired) -> Notice:
 
     The decision states the answer without an opportunity: it never states a duty that
     rests on an opportunity the situation does not show (as for force of unknown
-    duration). The notice's basis is the sources of the rules that decide the answer with
-    an opportunity and not the one without: it states that answer, so it cites them.
+    duration). The notice's basis is the sources of the rules that fire for the answer
+    with an opportunity and not for the one without: it states that answer, so it cites
+    them.
     """
-    own = {sid for sid, _ in without.cited}
-    basis = tuple(dict.fromkeys(sid for sid, _ in with_.cited if sid not in own))
+    fired = {step.rule for step in without.steps}
+    basis = tuple(
+        dict.fromkeys(sid for step in with_.steps if step.rule not in fired for sid in step.basis)
+    )
     return Notice(
         id=OPPORTUNITY_NOTICE,
         text=(
@@ -584,3 +589,51 @@ class Shared:
                     variants = self.variants = [None] * 64
                 variants[i] = d
         return d
+
+
+def cite_rank_titles(view: PeriodView, d: Decision, s: Situation) -> Decision:
+    """`d` with the sources of the rank titles `s` was written with, and a step saying so.
+
+    A title is mapped to its rung while the situation is validated, so the decision table
+    (keyed by rungs) never sees it; this adds, after the shared decision is made and only
+    when a title was used, a `derive` step naming each title, its rung and the ruleset's
+    note on its placement, and the title's sources (with their verification status) to
+    the basis.
+    """
+    program = view.program
+    titles = rank_titles(s)
+    if not titles:
+        return d
+    parts: list[str] = []
+    sids: dict[str, None] = {}
+    concludes: list[str] = []
+    for role, title in titles:
+        rung = program.rank_aliases[title]
+        basis = program.alias_basis.get(title, ())
+        sids.update(dict.fromkeys(basis))
+        note = program.alias_notes.get(title)
+        cited = ", ".join(
+            sid
+            if view.sources[sid].verification is Verification.VERIFIED
+            else f"{sid}, {view.sources[sid].verification.value}"
+            for sid in basis
+            if sid in view.sources
+        )
+        cited = f" ({cited})" if cited else ""
+        parts.append(
+            f"The {role}'s rank was given as the title '{title}', which this ruleset reads as "
+            f"{rung.value}{cited}" + (f": {note}" if note else ".")
+        )
+        concludes.append(f"{role}.rank={rung.value}")
+    step = TraceStep(
+        op="derive",
+        rule="observer.relation",
+        stage=Stage.SEE_THE_PROBLEM,
+        because=" ".join(p if p.endswith(".") else p + "." for p in parts)
+        + " Which rung a title sits on is the ruleset's reading of the cited source.",
+        basis=tuple(sids),
+        concludes=tuple(concludes),
+    )
+    have = {c.id for c in d.basis}
+    extra = tuple(view.sources[sid] for sid in sids if sid not in have and sid in view.sources)
+    return d.model_copy(update={"basis": d.basis + extra, "trace": (step, *d.trace)})
