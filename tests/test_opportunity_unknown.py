@@ -152,3 +152,14 @@ def test_every_ruleset_states_the_answer_without_and_gives_the_one_with(rid: str
             s = Situation.model_validate(data)
             assert table.decide(s) == table.compute(s), (rid, items)
             assert evaluate(rs, s, as_of=DAY, backend="durable") == d, (rid, items)
+
+
+def test_a_scenario_can_require_a_notice() -> None:
+    from intervene_rules.testing.scenarios import Expectation, differences
+
+    rs = load_ruleset("federal-baseline")
+    unknown = evaluate(rs, situation(None, ["unlawful_detention"]), as_of=DAY)
+    stated = evaluate(rs, situation(False, ["unlawful_detention"]), as_of=DAY)
+    want = Expectation(notices=(OPPORTUNITY_NOTICE,))
+    assert differences(want, unknown) == []
+    assert differences(want, stated) == [f"notices: missing {OPPORTUNITY_NOTICE} (notices: none)"]

@@ -399,6 +399,7 @@ def _scenarios(
                     duties=_set_expectation(exp.duties),
                     methods=_set_expectation(exp.methods),
                     cites=tuple(exp.cites),
+                    notices=tuple(exp.notices),
                     fired=tuple(exp.fired),
                     not_fired=tuple(exp.not_fired),
                     check_supervisor="supervisor_above" in exp.model_fields_set,
