@@ -67,7 +67,9 @@ class Observer(BaseModel):
         strict=True,
         description=(
             "Whether the observer has a realistic opportunity to intervene; null lets the "
-            "ruleset derive it (for example from force.duration_s)."
+            "ruleset derive it from force.duration_s when there is force (with no force it "
+            "stays unknown: the decision gives the answer without one and a notice the "
+            "answer with one)."
         ),
     )
     prior_intervention: PriorIntervention = Field(
