@@ -619,7 +619,7 @@ def cite_rank_titles(view: PeriodView, d: Decision, s: Situation) -> Decision:
             for sid in basis
             if sid in view.sources
         )
-        cited = f" ({cited})" if cited else ""
+        cited = f" ({cited})" if cited else " (the ruleset cites no source for the title)"
         parts.append(
             f"The {role}'s rank was given as the title '{title}', which this ruleset reads as "
             f"{rung.value}{cited}" + (f": {note}" if note else ".")
