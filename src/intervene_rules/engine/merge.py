@@ -609,7 +609,8 @@ def cite_rank_titles(view: PeriodView, d: Decision, s: Situation) -> Decision:
     concludes: list[str] = []
     for role, title in titles:
         rung = program.rank_aliases[title]
-        basis = program.alias_basis.get(title, ())
+        # only sources in force on the decision's date are cited
+        basis = tuple(sid for sid in program.alias_basis.get(title, ()) if sid in view.sources)
         sids.update(dict.fromkeys(basis))
         note = program.alias_notes.get(title)
         cited = ", ".join(
@@ -617,7 +618,6 @@ def cite_rank_titles(view: PeriodView, d: Decision, s: Situation) -> Decision:
             if view.sources[sid].verification is Verification.VERIFIED
             else f"{sid}, {view.sources[sid].verification.value}"
             for sid in basis
-            if sid in view.sources
         )
         cited = f" ({cited})" if cited else " (the ruleset cites no source for the title)"
         parts.append(
@@ -630,10 +630,14 @@ def cite_rank_titles(view: PeriodView, d: Decision, s: Situation) -> Decision:
         rule="observer.relation",
         stage=Stage.SEE_THE_PROBLEM,
         because=" ".join(p if p.endswith(".") else p + "." for p in parts)
-        + " Which rung a title sits on is the ruleset's reading of the cited source.",
+        + (
+            " Which rung a title sits on is the ruleset's reading of the cited source."
+            if sids
+            else ""
+        ),
         basis=tuple(sids),
         concludes=tuple(concludes),
     )
     have = {c.id for c in d.basis}
-    extra = tuple(view.sources[sid] for sid in sids if sid not in have and sid in view.sources)
+    extra = tuple(view.sources[sid] for sid in sids if sid not in have)
     return d.model_copy(update={"basis": d.basis + extra, "trace": (step, *d.trace)})
