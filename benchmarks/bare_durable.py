@@ -73,20 +73,29 @@ RIGHTS_VIOLATION = {
     }
 }
 
-# observer.has_opportunity: stated, else force lasted >= 10 s (null duration: no opportunity;
-# `$gte`/`$lt` never match a null, and null equals null)
+# observer.has_opportunity: stated, else force (type not none) lasted >= 10 s (null
+# duration: no opportunity; `$gte`/`$lt` never match a null, and null equals null); with no
+# force an unstated opportunity is unknown and the rules run without one
 OPPORTUNITY = {
     "$or": [
         {"observer.realistic_opportunity": True},
-        {"$and": [{"observer.realistic_opportunity": None}, {"$gte": {"force.duration_s": 10}}]},
+        {
+            "$and": [
+                {"observer.realistic_opportunity": None},
+                {"$neq": {"force.type": "none"}},
+                {"$gte": {"force.duration_s": 10}},
+            ]
+        },
     ]
 }
 NO_OPPORTUNITY = {
     "$or": [
         {"observer.realistic_opportunity": False},
+        {"$and": [{"observer.realistic_opportunity": None}, {"force.type": "none"}]},
         {
             "$and": [
                 {"observer.realistic_opportunity": None},
+                {"$neq": {"force.type": "none"}},
                 {"$or": [{"force.duration_s": None}, {"$lt": {"force.duration_s": 10}}]},
             ]
         },

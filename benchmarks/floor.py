@@ -63,12 +63,14 @@ def decide(s: Situation) -> Result:
     aid = s.subject.medical_distress  # stage 5: render_aid
     if not problem:
         return _AID if aid else _NONE
-    # observer.has_opportunity: stated, else derived from the force's duration
+    # observer.has_opportunity: stated, else derived from the force's duration when there
+    # is force; with no force an unstated opportunity is unknown: the rules run without one
+    # (the decision adds a notice with the answer with one, not part of this tuple)
     observer = s.observer
     opportunity = observer.realistic_opportunity
     if opportunity is None:
         duration = force.duration_s
-        opportunity = duration is not None and duration >= MIN_DURATION_S
+        opportunity = ftype is not F.NONE and duration is not None and duration >= MIN_DURATION_S
     # stage 2: determine action
     if not opportunity:
         return _ACK_AID if aid else _ACK

@@ -12,7 +12,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from intervene_rules.decision import Decision
 from intervene_rules.ruleset.ruleset import Ruleset
-from intervene_rules.situation import Situation
+from intervene_rules.situation import TITLES_USED, Situation, with_rank_titles
 
 if TYPE_CHECKING:
     from intervene_rules.engine.table import Engine
@@ -75,13 +75,17 @@ def _validated(
     """`as_situation` with the rank titles in use (those of a dated view)."""
     if isinstance(situation, Situation):
         return situation
-    ctx = {"rank_aliases": aliases} if aliases else None
+    # the titles used are kept with the situation: the decision cites their sources
+    used: list[tuple[str, str]] = []
+    ctx = {"rank_aliases": aliases, TITLES_USED: used} if aliases else None
     if isinstance(situation, str | bytes):
         if (too_large := _too_large(situation)) is not None:
             raise too_large
-        return Situation.model_validate_json(situation, context=ctx)
+        s = Situation.model_validate_json(situation, context=ctx)
+        return with_rank_titles(s, used) if aliases else s
     try:
-        return Situation.model_validate(situation, context=ctx)
+        s = Situation.model_validate(situation, context=ctx)
+        return with_rank_titles(s, used) if aliases else s
     except RecursionError:  # printing a value nested ~1,000 deep (a JSON text is refused earlier)
         raise _refused(
             "situation_too_deep", "the situation nests too deeply to be validated", "<nested>"
@@ -181,7 +185,13 @@ def evaluate(
     )
     engine = _engine_for(view)
     if backend is None or backend == "native":
-        return engine.decide(s, day)  # the native evaluator through the decision table
-    from intervene_rules.engine.evaluator import evaluator_for
+        d = engine.decide(s, day)  # the native evaluator through the decision table
+    else:
+        from intervene_rules.engine.evaluator import evaluator_for
 
-    return engine.decide_by(evaluator_for(backend, view), s, day)
+        d = engine.decide_by(evaluator_for(backend, view), s, day)
+    if s.__pydantic_private__:  # rank titles were used (`situation.rank_titles`)
+        from intervene_rules.engine.merge import cite_rank_titles
+
+        return cite_rank_titles(view, d, s)
+    return d

@@ -205,7 +205,8 @@ class Decision(BaseModel):
     observer_rank: Rank = Field(description="The observing officer's rank (canonical rung).")
     relation: Relation = Field(description="Observer's rank relative to the actor.")
     realistic_opportunity: bool = Field(
-        description="Whether the observer had a realistic opportunity (stated or derived)."
+        description="Whether the observer had a realistic opportunity (stated or derived; "
+        "false when unknown, see the notice opportunity_unknown)."
     )
     supervisor_above: Rank | None = Field(
         default=None,

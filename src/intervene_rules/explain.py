@@ -30,6 +30,10 @@ from intervene_rules.vocabulary import (
 
 class _Step(Protocol):
     @property
+    def rule(self) -> str: ...
+    @property
+    def concludes(self) -> tuple[str, ...]: ...
+    @property
     def stage(self) -> Stage: ...
     @property
     def because(self) -> str: ...
@@ -77,6 +81,8 @@ class _Notice(Protocol):
     def id(self) -> str: ...
     @property
     def text(self) -> str: ...
+    @property
+    def basis(self) -> tuple[str, ...]: ...
 
 
 class _Decision(Protocol):
@@ -213,9 +219,35 @@ def _step_line(step: _Step) -> str:
     return _bullet(f"{step.because}{cites}")
 
 
+_UNKNOWN_OPPORTUNITY = "observer.has_opportunity=unknown"
+_OPPORTUNITY_NOTICE = "opportunity_unknown"  # engine.merge.OPPORTUNITY_NOTICE
+
+
+def _unknown(d: _Decision) -> bool:
+    return any(_UNKNOWN_OPPORTUNITY in step.concludes for step in d.trace)
+
+
+def _opportunity(d: _Decision) -> str:
+    if _unknown(d):
+        return "not stated, and with no force in use not derivable; none is assumed"
+    return "yes" if d.realistic_opportunity else "no"
+
+
+def _action_text(d: _Decision) -> str:
+    if d.action is Action.ACKNOWLEDGE and _unknown(d):
+        return (
+            "Recognise the problem and note it. Whether you have a realistic opportunity to "
+            "intervene is not known, so this answer assumes none; if you have one, the "
+            "answer with one below applies."
+        )
+    return _ACTION_TEXT[d.action]
+
+
 def explain(d: _Decision) -> str:
     """Render `d` for people, stage by stage."""
     out: list[str] = []
+    both = [n for n in d.notices if n.id == _OPPORTUNITY_NOTICE]
+    protections = [n for n in d.notices if n.id != _OPPORTUNITY_NOTICE]
     relation = {
         Relation.JUNIOR: "junior to",
         Relation.SAME: "the same rank as",
@@ -224,7 +256,7 @@ def explain(d: _Decision) -> str:
     out.append(f"DECISION: {_ACTION_HEADLINE[d.action].upper()}")
     out.append(
         f"Observer: {_rank(d.observer_rank)}, {relation} the acting {_rank(d.actor_rank)}. "
-        f"Realistic opportunity to intervene: {'yes' if d.realistic_opportunity else 'no'}."
+        f"Realistic opportunity to intervene: {_opportunity(d)}."
     )
     out.append(f"Ruleset: {d.ruleset.id} {d.ruleset.version} ({d.ruleset.digest[:19]}...)")
     if d.as_of is not None:
@@ -237,7 +269,10 @@ def explain(d: _Decision) -> str:
         out.append(f"{stage.value}. {stage.title}")
         steps = by_stage.get(stage, [])
         if stage is Stage.DETERMINE_ACTION:
-            out.append(_bullet(f"Required action: {d.action.value}. {_ACTION_TEXT[d.action]}"))
+            out.append(_bullet(f"Required action: {d.action.value}. {_action_text(d)}"))
+            for n in both:
+                cites = f" [{', '.join(n.basis)}]" if n.basis else ""
+                out.append(_bullet(f"{n.text}{cites}"))
         for step in steps:
             out.append(_step_line(step))
         if stage is Stage.DETERMINE_HOW:
@@ -258,7 +293,7 @@ def explain(d: _Decision) -> str:
         if not steps and len(out[-1]) and out[-1].startswith(f"{stage.value}."):
             out.append(_bullet("Nothing concluded at this stage."))
     dated = [n for n in d.notices if n.id.startswith(_PERIOD_NOTICE)]
-    standing = [n for n in d.notices if not n.id.startswith(_PERIOD_NOTICE)]
+    standing = [n for n in protections if not n.id.startswith(_PERIOD_NOTICE)]
     if dated:
         out.append("")
         out.append("Period of force")

@@ -18,14 +18,32 @@ from intervene_rules.vocabulary import ForceType, Misconduct, PriorIntervention,
 _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
 
-def _canonical_rank(value: Any, info: ValidationInfo) -> Any:
+TITLES_USED = "rank_titles_used"
+"""Context key of a list that `_canonical_rank` appends `(role, title)` to for each rank
+given as a ruleset's title (`as_situation` passes a fresh one and keeps it with the
+situation: `rank_titles`)."""
+
+
+def _canonical_rank(value: Any, info: ValidationInfo, role: str) -> Any:
     """Map a ruleset's own rank title (passed in the validation context) to its rung."""
     if isinstance(value, str) and info.context:
         aliases: Mapping[str, Rank] = info.context.get("rank_aliases", {})
-        hit = aliases.get(value) or aliases.get(value.strip().lower())
+        title = value if value in aliases else value.strip().lower()
+        hit = aliases.get(title)
         if hit is not None:
+            used = info.context.get(TITLES_USED)
+            if used is not None:
+                used.append((role, title))
             return hit
     return value
+
+
+def _actor_rank(value: Any, info: ValidationInfo) -> Any:
+    return _canonical_rank(value, info, "actor")
+
+
+def _observer_rank(value: Any, info: ValidationInfo) -> Any:
+    return _canonical_rank(value, info, "observer")
 
 
 class Actor(BaseModel):
@@ -35,7 +53,7 @@ class Actor(BaseModel):
 
     rank: Rank = Field(description="Rank on the canonical ladder (or a ruleset alias of a rung).")
 
-    _alias = field_validator("rank", mode="before")(_canonical_rank)
+    _alias = field_validator("rank", mode="before")(_actor_rank)
 
 
 class Observer(BaseModel):
@@ -49,7 +67,9 @@ class Observer(BaseModel):
         strict=True,
         description=(
             "Whether the observer has a realistic opportunity to intervene; null lets the "
-            "ruleset derive it (for example from force.duration_s)."
+            "ruleset derive it from force.duration_s when there is force (with no force it "
+            "stays unknown: the decision gives the answer without one and a notice the "
+            "answer with one)."
         ),
     )
     prior_intervention: PriorIntervention = Field(
@@ -57,7 +77,7 @@ class Observer(BaseModel):
         description="'verbal' when a verbal intervention was already tried and ignored.",
     )
 
-    _alias = field_validator("rank", mode="before")(_canonical_rank)
+    _alias = field_validator("rank", mode="before")(_observer_rank)
 
 
 class Force(BaseModel):
@@ -115,3 +135,21 @@ class Situation(BaseModel):
 
 
 _MISCONDUCT_ORDER = {m: i for i, m in enumerate(Misconduct)}
+
+
+def rank_titles(s: Situation) -> tuple[tuple[str, str], ...]:
+    """The ruleset rank titles `s` was written with: `(role, title)`, role actor/observer.
+
+    Recorded when `as_situation` (so `evaluate`) or a scenario file validated it; empty for
+    canonical ranks. Kept with the situation, not in its fields (it is no part of the
+    contract's input and does not change what the situation means).
+    """
+    private = s.__pydantic_private__
+    return private.get("rank_titles", ()) if private else ()
+
+
+def with_rank_titles(s: Situation, titles: list[tuple[str, str]]) -> Situation:
+    """`s`, remembering the rank titles it was written with (see `rank_titles`)."""
+    if titles:
+        object.__setattr__(s, "__pydantic_private__", {"rank_titles": tuple(titles)})
+    return s

@@ -54,10 +54,13 @@ from intervene_rules.vocabulary import Action, Duty, Relation, Stage
 INNER = (RANKS, FORCE_TYPE, RESISTANCE)
 """The axes inside a block, outermost first; every other axis is outer."""
 OUTER = tuple(d for d in range(10) if d not in INNER)
+CELLS = (OPPORTUNITY, DURATION, FORCE_TYPE, RESISTANCE)
+"""The factor of the inner cells: stated opportunity, duration, force type and resistance,
+with the derived has_opportunity (from the first three) and force.exceeds_grid (the last
+two). Its first two axes are outer: a block's cells are those of its outer values."""
 FACTORS: tuple[tuple[int, ...], ...] = (
     (RANKS,),  # actor.rank, observer.rank and the derived observer.relation
-    (OPPORTUNITY, DURATION),  # stated opportunity, duration and the derived has_opportunity
-    (FORCE_TYPE, RESISTANCE),  # force type, resistance and the derived force.exceeds_grid
+    CELLS,  # see above
     (PRIOR,),
     (STILL_NEEDED,),
     (RESTRAINED,),
@@ -424,20 +427,23 @@ class Walk:
         for factor, table in frags.items():
             if all(d in outer for d in factor):
                 row.update(table[tuple(outer[d] for d in factor)])
+        opp, du = outer[OPPORTUNITY], outer[DURATION]
+        grid = frags[CELLS]
+        row.update(grid[(opp, du, 0, 0)])  # the outer fields of the cells (inner ones: below)
         # a block is decided by the outer values of the keyed fields (the inner ones are
         # the same in every block)
         if self._pattern_version[k] != side.version:
             self._patterns[k].clear()
             self._pattern_version[k] = side.version
         patterns = self._patterns[k]
-        block_key = side.key(row)
+        # has_opportunity of a cell depends on the outer opportunity and duration too
+        block_key = (side.key(row), opp, du)
         hit = patterns.get(block_key)
         if hit is not None:
             return hit
         ranks = list(frags[(RANKS,)].values())
-        grid = frags[(FORCE_TYPE, RESISTANCE)]
         nt, ns = self.space.shape[FORCE_TYPE], self.space.shape[RESISTANCE]
-        cells = [grid[(t, s)] for t in range(nt) for s in range(ns)]
+        cells = [grid[(opp, du, t, s)] for t in range(nt) for s in range(ns)]
         update = row.update
         outs: list[Outcome] = []
         append = outs.append

@@ -19,11 +19,15 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
-from intervene_rules.decision import Citation, Decision, JsonMemo, ReportDue, TraceStep
+from intervene_rules.decision import Citation, Decision, JsonMemo, Notice, ReportDue, TraceStep
 from intervene_rules.durations import iso_seconds
-from intervene_rules.engine.row import Row
+from intervene_rules.engine.classes import tests_of
+from intervene_rules.engine.native import ClosureEvaluator
+from intervene_rules.engine.row import DERIVATIONS, Row
+from intervene_rules.fields import INPUT_NAMES
 from intervene_rules.ruleset.ir import Program, Rule
 from intervene_rules.ruleset.periods import PeriodView
+from intervene_rules.situation import Situation, rank_titles
 from intervene_rules.vocabulary import (
     Action,
     Duty,
@@ -33,6 +37,7 @@ from intervene_rules.vocabulary import (
     Relation,
     Resistance,
     Stage,
+    Verification,
 )
 
 ShareKey = tuple[Any, ...]
@@ -44,9 +49,18 @@ class Reads(NamedTuple):
     exceeds_grid: tuple[ForceType, Resistance] | None
     """The force type and resistance when the force grid is exceeded (the trace names them)."""
     derived_opportunity: bool | None
-    """The derived opportunity when the situation left it unstated, else None."""
+    """The opportunity derived from the force's duration when the situation left it
+    unstated, else None."""
     has_opportunity: bool
     relation: Relation
+    opportunity_unknown: bool
+    """The situation left the opportunity unstated and has no force to derive it from
+    (`row.opportunity_unknown`): the rules ran without one, and the decision also gives
+    the answer with one."""
+    with_opportunity: int | None
+    """With `opportunity_unknown`: the rules that fire for the same situation with the
+    opportunity stated true (a bit mask, `Merger.mask`), filled in by `Merger.complete` or
+    the engine (`reads_of` leaves it None); else None."""
 
 
 READ_FIELDS: tuple[str, ...] = (
@@ -69,13 +83,16 @@ def reads_of(
     relation: Relation,
 ) -> Reads:
     """The `Reads` of a row whose `READ_FIELDS` hold these values."""
+    unknown = stated is None and force is ForceType.NONE
     return _new_reads(
         Reads,
         (
             (force, resistance) if exceeds_grid else None,
-            has_opportunity if stated is None else None,
+            has_opportunity if stated is None and not unknown else None,
             has_opportunity,
             relation,
+            unknown,
+            None,
         ),
     )
 
@@ -125,6 +142,73 @@ def opportunity_step(program: Program, derived: bool) -> TraceStep:
     )
 
 
+OPPORTUNITY_NOTICE = "opportunity_unknown"
+"""Id of the notice a decision carries when the opportunity was unknown and the answers
+with and without one differ (the ids of a ruleset's own notices are its own)."""
+
+
+def _answer(part: _Fired) -> str:
+    duties = ", ".join([d.value for d in part.duties]) or "none"
+    return f"{part.action.value} (duties: {duties})"
+
+
+def _same_answer(a: _Fired, b: _Fired) -> bool:
+    return (a.action, a.duties, a.methods, [(r.to, r.within) for r in a.reports]) == (
+        b.action,
+        b.duties,
+        b.methods,
+        [(r.to, r.within) for r in b.reports],
+    )
+
+
+def unknown_opportunity_step(program: Program, same: bool) -> TraceStep:
+    """The trace step saying an unstated opportunity could not be derived."""
+    tail = (
+        "The answer is the same with and without one."
+        if same
+        else "The answer differs with and without one (see the notice): this decision "
+        "states the answer without one and does not assume an opportunity the situation "
+        "does not show."
+    )
+    return TraceStep(
+        op="derive",
+        rule="observer.has_opportunity",
+        stage=Stage.SEE_THE_PROBLEM,
+        because="Opportunity was not stated, and no force is in use: this ruleset derives a "
+        "realistic opportunity only from how long force has lasted, so it stays unknown. " + tail,
+        concludes=("observer.has_opportunity=unknown",),
+        origin=str(program.opportunity.origin),
+    )
+
+
+def unknown_opportunity_notice(without: _Fired, with_: _Fired) -> Notice:
+    """The notice giving both answers when the opportunity is unknown and they differ.
+
+    The decision states the answer without an opportunity: it never states a duty that
+    rests on an opportunity the situation does not show (as for force of unknown
+    duration). The notice's basis is the sources of the rules that fire for the answer
+    with an opportunity and not for the one without: it states that answer, so it cites
+    them.
+    """
+    fired = {step.rule for step in without.steps}
+    basis = tuple(
+        dict.fromkeys(sid for step in with_.steps if step.rule not in fired for sid in step.basis)
+    )
+    return Notice(
+        id=OPPORTUNITY_NOTICE,
+        text=(
+            "Realistic opportunity not stated: the situation does not say whether the "
+            "observer has a realistic opportunity to intervene, and with no force in use "
+            f"there is nothing to derive it from. Without one, the answer is "
+            f"{_answer(without)}; with one, it is {_answer(with_)}. This decision states the "
+            "answer without one, as it assumes no opportunity the situation does not show; "
+            "if the observer has a realistic opportunity to intervene, the answer with one "
+            "applies."
+        ),
+        basis=basis,
+    )
+
+
 def derivations(program: Program, seen: Reads) -> tuple[TraceStep, ...]:
     """Trace steps for the built-in facts that were not simply stated in the situation."""
     steps: list[TraceStep] = []
@@ -145,9 +229,24 @@ def build_decision(
 class Merger:
     """Builds the decisions of one period view; every part is made once and then shared."""
 
-    def __init__(self, view: PeriodView, json_budget: list[int] | None = None) -> None:
+    def __init__(
+        self,
+        view: PeriodView,
+        json_budget: list[int] | None = None,
+        fire: Callable[[Row], Iterable[Rule]] | None = None,
+    ) -> None:
         # the parts, not the view: engines are dropped when their view is (engine.table)
         self.program = view.program
+        self._fire = fire
+        """Fires the rules on a row (`complete`); None: a closure evaluator, made on use."""
+        tested = {t.field for r in self.program.rules for t in tests_of(r.when)}
+        self._alt_derived = tuple(d for d in DERIVATIONS if d.name in tested)
+        self._alt_inputs = tuple(
+            name
+            for name in INPUT_NAMES
+            if name in tested or any(name in d.inputs for d in self._alt_derived)
+        )
+        """What `complete` reads and derives: the fields the rules test (their inputs)."""
         self._json = json_budget
         """Bytes of JSON the memos of the bodies may keep; None: no memos (reference path)."""
         self._bits = {r.id: 1 << i for i, r in enumerate(view.program.rules)}
@@ -172,6 +271,24 @@ class Merger:
         new._parts, new._bodies, new._json = {}, {}, None
         new._derived_steps, new._bases = {}, {}
         return new
+
+    def complete(self, seen: Reads, row: Row) -> Reads:
+        """`seen` with `with_opportunity` filled in when the opportunity is unknown.
+
+        The same situation evaluated with an opportunity: every input field of `row` read
+        (so a caller tracking reads keys on all of them), the opportunity stated true, the
+        derived fields derived again and the rules fired.
+        """
+        if not seen.opportunity_unknown or seen.with_opportunity is not None:
+            return seen
+        fire = self._fire
+        if fire is None:
+            fire = self._fire = ClosureEvaluator(self.program).fire
+        alt = {name: row[name] for name in self._alt_inputs}
+        alt["observer.realistic_opportunity"] = True
+        for d in self._alt_derived:
+            alt[d.name] = d.compute(self.program, *[alt[i] for i in d.inputs])
+        return seen._replace(with_opportunity=self.mask(fire(alt)))
 
     def _step(self, r: Rule) -> TraceStep:
         step = self._steps.get(r.id)
@@ -278,12 +395,27 @@ class Merger:
         All but the ranks, the relation, the opportunity and the date; one per distinct body,
         shared.
         """
-        k = (mask, seen.exceeds_grid, seen.derived_opportunity)
+        k = (mask, seen.exceeds_grid, seen.derived_opportunity, seen.with_opportunity)
         body = self._bodies.get(k)
         if body is None:
             part = self._fired(self.rules(mask))
             derived = self._derivations(seen)
             basis = self._basis(mask, part, derived)
+            notices = part.notices
+            if seen.opportunity_unknown:
+                assert seen.with_opportunity is not None, "Reads not completed"
+                alt = self._fired(self.rules(seen.with_opportunity))
+                same = _same_answer(part, alt)
+                derived = (unknown_opportunity_step(self.program, same), *derived)
+                if not same:
+                    notice = unknown_opportunity_notice(part, alt)  # without, with
+                    notices = (*notices, notice)
+                    have = {c.id for c in basis}
+                    basis = basis + tuple(
+                        self._citation(sid, section)
+                        for sid, section in alt.cited
+                        if sid in notice.basis and sid not in have
+                    )
             template = {
                 "action": part.action,
                 "duties": part.duties,
@@ -297,7 +429,7 @@ class Merger:
                 "relation": None,
                 "realistic_opportunity": None,
                 "supervisor_above": None,
-                "notices": part.notices,
+                "notices": notices,
                 "reports": part.reports,
                 "as_of": None,
             }
@@ -322,7 +454,7 @@ class Merger:
     def build(self, row: Row, fired: tuple[Rule, ...], as_of: dt.date | None) -> Decision:
         """The decision for `row` given the rules that fired for it, validated."""
         ranks = (row["actor.rank"], row["observer.rank"])
-        return Decision(**self.fields(reads(row), ranks, fired, as_of))
+        return Decision(**self.fields(self.complete(reads(row), row), ranks, fired, as_of))
 
 
 _DUTIES = tuple(Duty)
@@ -459,3 +591,55 @@ class Shared:
                     variants = self.variants = [None] * 64
                 variants[i] = d
         return d
+
+
+def cite_rank_titles(view: PeriodView, d: Decision, s: Situation) -> Decision:
+    """`d` with the sources of the rank titles `s` was written with, and a step saying so.
+
+    A title is mapped to its rung while the situation is validated, so the decision table
+    (keyed by rungs) never sees it; this adds, after the shared decision is made and only
+    when a title was used, a `derive` step naming each title, its rung and the ruleset's
+    note on its placement, and the title's sources (with their verification status) to
+    the basis.
+    """
+    program = view.program
+    titles = rank_titles(s)
+    if not titles:
+        return d
+    parts: list[str] = []
+    sids: dict[str, None] = {}
+    concludes: list[str] = []
+    for role, title in titles:
+        rung = program.rank_aliases[title]
+        # only sources in force on the decision's date are cited
+        basis = tuple(sid for sid in program.alias_basis.get(title, ()) if sid in view.sources)
+        sids.update(dict.fromkeys(basis))
+        note = program.alias_notes.get(title)
+        cited = ", ".join(
+            sid
+            if view.sources[sid].verification is Verification.VERIFIED
+            else f"{sid}, {view.sources[sid].verification.value}"
+            for sid in basis
+        )
+        cited = f" ({cited})" if cited else " (the ruleset cites no source for the title)"
+        parts.append(
+            f"The {role}'s rank was given as the title '{title}', which this ruleset reads as "
+            f"{rung.value}{cited}" + (f": {note}" if note else ".")
+        )
+        concludes.append(f"{role}.rank={rung.value}")
+    step = TraceStep(
+        op="derive",
+        rule="observer.relation",
+        stage=Stage.SEE_THE_PROBLEM,
+        because=" ".join(p if p.endswith(".") else p + "." for p in parts)
+        + (
+            " Which rung a title sits on is the ruleset's reading of the cited source."
+            if sids
+            else ""
+        ),
+        basis=tuple(sids),
+        concludes=tuple(concludes),
+    )
+    have = {c.id for c in d.basis}
+    extra = tuple(view.sources[sid] for sid in sids if sid not in have)
+    return d.model_copy(update={"basis": d.basis + extra, "trace": (step, *d.trace)})

@@ -23,10 +23,30 @@ Row = dict[str, Any]
 _INPUTS = tuple((spec.name, attrgetter(spec.name), spec.kind == "set") for spec in SITUATION_FIELDS)
 
 
-def has_opportunity(program: Program, stated: bool | None, duration_s: float | None) -> bool:
-    """Stated opportunity wins; otherwise the ruleset's duration threshold decides."""
+def opportunity_unknown(stated: bool | None, force: ForceType) -> bool:
+    """Whether nothing in the situation bears on an unstated opportunity.
+
+    A ruleset derives an opportunity only from the force's duration; with no force
+    (misconduct alone) an unstated opportunity stays unknown, and the decision states the
+    answer without one and says the answer with one (`engine.merge`).
+    """
+    return stated is None and force is ForceType.NONE
+
+
+def has_opportunity(
+    program: Program, stated: bool | None, duration_s: float | None, force: ForceType
+) -> bool:
+    """Stated opportunity wins; with force, the ruleset's duration threshold decides.
+
+    With no force and none stated the opportunity is unknown (`opportunity_unknown`): the
+    rules run without one, as they do for force of unknown duration (no opportunity is
+    assumed that the situation does not show), and the decision also gives the answer with
+    one (`engine.merge`).
+    """
     if stated is not None:
         return stated
+    if force is ForceType.NONE:
+        return False
     threshold = program.opportunity.min_duration_s
     return threshold is not None and duration_s is not None and duration_s >= threshold
 
@@ -53,7 +73,7 @@ DERIVATIONS: tuple[Derivation, ...] = (
     Derivation("observer.relation", ("observer.rank", "actor.rank"), _relation),
     Derivation(
         "observer.has_opportunity",
-        ("observer.realistic_opportunity", "force.duration_s"),
+        ("observer.realistic_opportunity", "force.duration_s", "force.type"),
         has_opportunity,
     ),
     Derivation("force.exceeds_grid", ("force.type", "subject.resistance"), _exceeds_grid),

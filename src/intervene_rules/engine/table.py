@@ -61,7 +61,7 @@ class Engine:
         self.program = program = view.program
         self.classes = vc = ValueClasses.of(program)
         self.native = NativeEvaluator(program)
-        self.merger = Merger(view, budget.json)
+        self.merger = Merger(view, budget.json, self.native.fire)
         self.budget = budget
         dense = vc.dense_key()
         self.size = dense.size
@@ -75,6 +75,16 @@ class Engine:
             reads_of, READ_FIELDS
         )
         """The rules fired (a bit mask) and the `Reads` of a situation, no row made."""
+
+    def _with_opportunity(self, s: Situation, seen: Reads) -> Reads:
+        """`seen` completed (`Merger.complete`): the rules `s` fires with an opportunity.
+
+        A function of the class key: `s` and the situation it makes differ only in the
+        stated opportunity, which is a digit of the key.
+        """
+        observer = s.observer.model_copy(update={"realistic_opportunity": True})
+        mask, _ = self._fire_on(s.model_copy(update={"observer": observer}))
+        return seen._replace(with_opportunity=mask)
 
     def compute(self, s: Situation, as_of: dt.date | None) -> Decision:
         """Evaluate `s` with the native evaluator, sharing nothing (the reference path)."""
@@ -100,7 +110,8 @@ class Engine:
     def share(self, row: Row, fired: Firings) -> Shared:
         """The shared decision for these firings, made once per distinct decision."""
         ranks = (row["actor.rank"], row["observer.rank"])
-        return self._share(self.merger.mask(fired), reads(row), ranks)
+        seen = self.merger.complete(reads(row), row)
+        return self._share(self.merger.mask(fired), seen, ranks)
 
     def from_firings(self, row: Row, fired: Firings, as_of: dt.date | None) -> Decision:
         """The decision for firings any evaluator reported."""
@@ -119,6 +130,8 @@ class Engine:
         actor, observer = s.actor.rank, s.observer.rank
         if hit is None:
             mask, seen = self._fire_on(s)
+            if seen.opportunity_unknown:
+                seen = self._with_opportunity(s, seen)
             hit = self._share(mask, seen, (actor, observer))
             if isinstance(slots, list) or len(slots) < DENSE_MAX:
                 slots[k] = hit

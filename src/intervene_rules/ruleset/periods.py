@@ -257,6 +257,12 @@ def period_view(
         force_grid=grid,
         grid_because=because,
         rank_aliases=aliases,
+        # a title's sources not in force are never cited (`engine.merge.cite_rank_titles`)
+        alias_basis={
+            title: tuple(b for b in basis if b in src)
+            for title, basis in program.alias_basis.items()
+            if title in aliases
+        },
         grid_basis=tuple(b for b in grid_basis if b in src),
         opportunity=replace(
             program.opportunity,

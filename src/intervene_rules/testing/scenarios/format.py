@@ -106,6 +106,9 @@ class ExpectSpec(BaseModel):
         default=None, description="The exact set of methods, or {include: [...], exclude: [...]}."
     )
     cites: list[str] = Field(default=[], description="Source ids the basis must include.")
+    notices: list[str] = Field(
+        default=[], description="Notice ids the decision must include (e.g. opportunity_unknown)."
+    )
     fired: list[str] = Field(default=[], description="Rule ids that must fire.")
     not_fired: list[str] = Field(default=[], description="Rule ids that must not fire.")
     supervisor_above: str | None = Field(
@@ -213,6 +216,7 @@ class Expectation:
     duties: SetExpectation | None = None
     methods: SetExpectation | None = None
     cites: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()
     fired: tuple[str, ...] = ()
     not_fired: tuple[str, ...] = ()
     check_supervisor: bool = False

@@ -18,7 +18,7 @@ from intervene_rules._validation import Problem, translate
 from intervene_rules._validation import issues as to_issues
 from intervene_rules.errors import Issue, ScenarioError
 from intervene_rules.location import SourceLocation
-from intervene_rules.situation import Situation
+from intervene_rules.situation import TITLES_USED, Situation, with_rank_titles
 from intervene_rules.suggest import did_you_mean
 from intervene_rules.testing.scenarios.format import (
     DEFAULT_SITUATION,
@@ -349,8 +349,12 @@ def _scenarios(
         issues.extend(_situation_issues(exc, doc, ("defaults",), defaults_raw, {}, titles))
 
     def check_situation(i: int, partial: Mapping[str, Any]) -> Situation | None:
+        used: list[tuple[str, str]] = []  # the titles written, cited by the decision
         try:
-            return Situation.model_validate(merge_situation(base_situation, partial), context=ctx)
+            s = Situation.model_validate(
+                merge_situation(base_situation, partial), context={**ctx, TITLES_USED: used}
+            )
+            return with_rank_titles(s, used)
         except ValidationError as exc:
             own = raw_items[i].get("situation") or {}
             base = ("scenarios", i, "situation")
@@ -396,6 +400,7 @@ def _scenarios(
                     duties=_set_expectation(exp.duties),
                     methods=_set_expectation(exp.methods),
                     cites=tuple(exp.cites),
+                    notices=tuple(exp.notices),
                     fired=tuple(exp.fired),
                     not_fired=tuple(exp.not_fired),
                     check_supervisor="supervisor_above" in exp.model_fields_set,

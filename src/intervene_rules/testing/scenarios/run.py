@@ -111,6 +111,10 @@ def differences(expect: Expectation, decision: Decision) -> list[str]:
     missing = [s for s in expect.cites if s not in cited]
     if missing:
         out.append(f"cites: missing {', '.join(missing)} (cited: {_names(cited)})")
+    noticed = [n.id for n in decision.notices]
+    unseen = [n for n in expect.notices if n not in noticed]
+    if unseen:
+        out.append(f"notices: missing {', '.join(unseen)} (notices: {_names(noticed)})")
     fired = [s.rule for s in decision.trace if s.op == "fire"]
     absent = [r for r in expect.fired if r not in fired]
     if absent:
