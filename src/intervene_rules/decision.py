@@ -99,6 +99,10 @@ class Citation(_Part):
         default=None, description="First day no longer in force; null while in force."
     )
     ended_by: str | None = Field(default=None, description="What ended it, where known.")
+    circuit: str | None = Field(
+        default=None,
+        description="For an appellate holding: the circuit that decided it, or supreme_court.",
+    )
 
 
 class TraceStep(_Part):

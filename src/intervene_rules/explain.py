@@ -74,6 +74,8 @@ class _Ref(Protocol):
 
 class _Notice(Protocol):
     @property
+    def id(self) -> str: ...
+    @property
     def text(self) -> str: ...
 
 
@@ -209,15 +211,40 @@ def _step_line(step: _Step) -> str:
     return _bullet(f"{step.because}{cites}")
 
 
+# the notices the merge adds about what a decision rests on (`engine.merge.CAVEATS`); kept
+# here as text so that this module imports nothing of the engine
+_GUIDANCE_ACTION = "guidance_only.action"
+_CAVEATS = (
+    _GUIDANCE_ACTION,
+    "guidance_only.duties",
+    "not_clearly_established",
+    "no_source_in_force",
+)
+
+_EXPECTED_TEXT = {
+    Action.ACKNOWLEDGE: "The guidance cited expects you to recognise the problem and note it.",
+    Action.INTERVENE: "The guidance cited expects you to take reasonable steps to stop the "
+    "conduct; it binds no one, so this is not a legal duty.",
+    Action.INTERVENE_PHYSICALLY: "The guidance cited expects you to step in physically, as far "
+    "as it is safe; it binds no one, so this is not a legal duty.",
+}
+
+
 def explain(d: _Decision) -> str:
     """Render `d` for people, stage by stage."""
     out: list[str] = []
+    expected = any(n.id == _GUIDANCE_ACTION for n in d.notices)
     relation = {
         Relation.JUNIOR: "junior to",
         Relation.SAME: "the same rank as",
         Relation.SENIOR: "senior to",
     }[d.relation]
-    out.append(f"DECISION: {_ACTION_HEADLINE[d.action].upper()}")
+    headline = _ACTION_HEADLINE[d.action].upper()
+    out.append(
+        f"DECISION: {headline} (EXPECTED BY GUIDANCE, NOT A LEGAL DUTY)"
+        if expected
+        else f"DECISION: {headline}"
+    )
     out.append(
         f"Observer: {_rank(d.observer_rank)}, {relation} the acting {_rank(d.actor_rank)}. "
         f"Realistic opportunity to intervene: {'yes' if d.realistic_opportunity else 'no'}."
@@ -233,7 +260,11 @@ def explain(d: _Decision) -> str:
         out.append(f"{stage.value}. {stage.title}")
         steps = by_stage.get(stage, [])
         if stage is Stage.DETERMINE_ACTION:
-            out.append(_bullet(f"Required action: {d.action.value}. {_ACTION_TEXT[d.action]}"))
+            if expected:
+                text = f"Expected action: {d.action.value}. {_EXPECTED_TEXT[d.action]}"
+            else:
+                text = f"Required action: {d.action.value}. {_ACTION_TEXT[d.action]}"
+            out.append(_bullet(text))
         for step in steps:
             out.append(_step_line(step))
         if stage is Stage.DETERMINE_HOW:
@@ -253,10 +284,16 @@ def explain(d: _Decision) -> str:
                 out.append(_bullet(f"Report to {due.to} {when}{extra}. [{', '.join(due.basis)}]"))
         if not steps and len(out[-1]) and out[-1].startswith(f"{stage.value}."):
             out.append(_bullet("Nothing concluded at this stage."))
-    if d.notices:
+    caveats = [n for n in d.notices if n.id in _CAVEATS]
+    if caveats:
+        out.append("")
+        out.append("What this rests on")
+        out.extend(_bullet(n.text) for n in caveats)
+    protections = [n for n in d.notices if n.id not in _CAVEATS]
+    if protections:
         out.append("")
         out.append("Protections")
-        out.extend(_bullet(n.text) for n in d.notices)
+        out.extend(_bullet(n.text) for n in protections)
     if d.basis:
         out.append("")
         out.append("Sources")

@@ -55,6 +55,8 @@ class Ruleset:
         default_factory=dict
     )
     as_of: dt.date | None = None
+    circuit: str | None = None
+    """The federal circuit of the jurisdiction (the nearest layer that states one)."""
     _views: _Views = field(default_factory=_Views, repr=False, compare=False)
     _base: Ruleset | None = field(default=None, repr=False, compare=False)
 
@@ -89,6 +91,7 @@ class Ruleset:
                         base.digest,
                         bounds[i - 1] if i else None,
                         bounds[i] if i < len(bounds) else None,
+                        base.circuit,
                     )
                     base._views.periods[i] = view
         return view
@@ -163,6 +166,7 @@ def load_ruleset(ref: str | Path, *, allow_paths: Iterable[str | Path] = ()) -> 
             effective=s.effective,
             ended=s.ended,
             ended_by=s.ended_by.strip() if s.ended_by else None,
+            circuit=s.circuit,
         )
         for sid, placed in merged.sources.items()
         for s in [placed.value]
@@ -190,6 +194,7 @@ def load_ruleset(ref: str | Path, *, allow_paths: Iterable[str | Path] = ()) -> 
             layer.spec.id: (layer.spec.effective, layer.spec.ended, layer.spec.ended_by)
             for layer in merged.layers
         },
+        circuit=next((la.spec.circuit for la in reversed(merged.layers) if la.spec.circuit), None),
     )
 
 
