@@ -214,12 +214,8 @@ def _step_line(step: _Step) -> str:
 # the notices the merge adds about what a decision rests on (`engine.merge.CAVEATS`); kept
 # here as text so that this module imports nothing of the engine
 _GUIDANCE_ACTION = "guidance_only.action"
-_CAVEATS = (
-    _GUIDANCE_ACTION,
-    "guidance_only.duties",
-    "not_clearly_established",
-    "no_source_in_force",
-)
+_SILENT = "no_source_in_force"
+_CAVEATS = (_GUIDANCE_ACTION, "guidance_only.duties", "not_clearly_established", _SILENT)
 
 _EXPECTED_TEXT = {
     Action.ACKNOWLEDGE: "The guidance cited expects you to recognise the problem and note it.",
@@ -234,6 +230,7 @@ def explain(d: _Decision) -> str:
     """Render `d` for people, stage by stage."""
     out: list[str] = []
     expected = any(n.id == _GUIDANCE_ACTION for n in d.notices)
+    silent = any(n.id == _SILENT for n in d.notices)
     relation = {
         Relation.JUNIOR: "junior to",
         Relation.SAME: "the same rank as",
@@ -262,6 +259,11 @@ def explain(d: _Decision) -> str:
         if stage is Stage.DETERMINE_ACTION:
             if expected:
                 text = f"Expected action: {d.action.value}. {_EXPECTED_TEXT[d.action]}"
+            elif silent:
+                text = (
+                    "Required action: none found. No source this ruleset cites for deciding "
+                    "the action is in force on this date (see below)."
+                )
             else:
                 text = f"Required action: {d.action.value}. {_ACTION_TEXT[d.action]}"
             out.append(_bullet(text))

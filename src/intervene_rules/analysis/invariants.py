@@ -47,6 +47,7 @@ from intervene_rules.analysis.sweep import (
     Walk,
     positions,
 )
+from intervene_rules.engine.merge import NO_SOURCE_IN_FORCE
 from intervene_rules.engine.native import Firings, compile_cond
 from intervene_rules.engine.row import Row, make_row, with_conclusions
 from intervene_rules.engine.table import table_for
@@ -366,7 +367,10 @@ class InvariantChecker:
                 )
                 continue
             assert d is not None
-            if not needed and o.opportunity and o.act < INTERVENE:
+            # a decision that says no source in force decides the action (every rule that
+            # could rests on later law) does not claim that the force may go on
+            silent = any(n.id == NO_SOURCE_IN_FORCE for n in d.notices)
+            if not needed and o.opportunity and o.act < INTERVENE and not silent:
                 message = (_text, (f"action is {d.action.value}",))
                 hits = [(j, message, None) for j in js if self.beyond_verbal[walk.t_of[j]]]
                 if hits:
