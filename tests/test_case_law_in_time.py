@@ -134,7 +134,7 @@ def test_no_holding_decided_yet() -> None:
     }
     d = evaluate(rs, beating, as_of=dt.date(1972, 7, 17))
     (notice,) = [n for n in d.notices if n.id == merge.NOT_CLEARLY_ESTABLISHED]
-    assert notice.text.startswith("None of the court decisions this ruleset cites")
+    assert notice.text.startswith("None of the court decisions that the rules concluding")
     assert "Byrd" not in d.explain()
     d = evaluate(rs, beating, as_of=dt.date(1972, 7, 18))
     assert "byrd_v_brishke_1972" in [c.id for c in d.basis]

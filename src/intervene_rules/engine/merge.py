@@ -530,16 +530,16 @@ def caveats(
             circuit = merger.circuit
             if not held:
                 text = (
-                    "None of the court decisions this ruleset cites for the duty to intervene "
-                    "had been decided by this date"
+                    "None of the court decisions that the rules concluding this duty to "
+                    "intervene cite had been decided by this date"
                 )
                 basis = tuple(dict.fromkeys(b for r in fired for b in r.basis))
             else:
                 courts = sorted({circuit_name(sources[h].circuit or "") for h in held})
                 assert circuit is not None  # with no circuit, any holding establishes
                 text = (
-                    f"The holdings this ruleset cites for the duty to intervene that had been "
-                    f"decided by this date are all of other circuits ({', '.join(courts)}): "
+                    "The holdings that the rules concluding this duty to intervene rest on, "
+                    f"on this date, are all of other circuits ({', '.join(courts)}): "
                     f"{_names(sources, held)}. None is of the {circuit_name(circuit)} or of "
                     "the Supreme Court"
                 )
