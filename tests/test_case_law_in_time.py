@@ -244,3 +244,13 @@ def test_reference_pages_show_bindingness_and_decision_dates() -> None:
     assert "*expected by guidance, not a legal duty*" in matrix
     assert "- 2021-12-15: `timpa_v_dillard_2021` — Timpa v. Dillard" in matrix
     assert "- `nopd_epic_program` (`new-orleans-pd`)" in matrix
+
+
+def test_a_fact_no_rule_in_force_can_conclude_is_not_shown_false() -> None:
+    wa = load_ruleset("washington")
+    theft = {**RESTRAINT, "misconduct": ["theft"]}
+    d = evaluate(wa, theft, as_of=dt.date(1980, 1, 1))
+    (notice,) = [n for n in d.notices if n.id == merge.FACTS_NOT_IN_FORCE]
+    assert "excessive force" in notice.text
+    d = evaluate(wa, theft, as_of=dt.date(1995, 1, 1))
+    assert merge.FACTS_NOT_IN_FORCE not in [n.id for n in d.notices]

@@ -215,7 +215,13 @@ def _step_line(step: _Step) -> str:
 # here as text so that this module imports nothing of the engine
 _GUIDANCE_ACTION = "guidance_only.action"
 _SILENT = "no_source_in_force"
-_CAVEATS = (_GUIDANCE_ACTION, "guidance_only.duties", "not_clearly_established", _SILENT)
+_CAVEATS = (
+    _GUIDANCE_ACTION,
+    "guidance_only.duties",
+    "not_clearly_established",
+    _SILENT,
+    "facts_not_in_force",
+)
 
 _EXPECTED_TEXT = {
     Action.ACKNOWLEDGE: "The guidance cited expects you to recognise the problem and note it.",

@@ -29,7 +29,7 @@ from intervene_rules.decision import (
 )
 from intervene_rules.durations import iso_seconds
 from intervene_rules.engine.row import Row
-from intervene_rules.ruleset.ir import Program, Rule
+from intervene_rules.ruleset.ir import Cond, Op, Program, Rule, Test
 from intervene_rules.ruleset.periods import PeriodView, circuit_name, cited_name
 from intervene_rules.vocabulary import (
     Action,
@@ -164,6 +164,7 @@ class Merger:
         self.standing = view.standing
         self.circuit = view.circuit
         self.dropped = view.dropped
+        self.unseen = view.unseen
         self.ref = view.ref
         self._steps: dict[str, TraceStep] = {}
         self._derived: dict[Any, tuple[TraceStep, ...]] = {}
@@ -421,12 +422,32 @@ NOT_CLEARLY_ESTABLISHED = "not_clearly_established"
 in force on the decision's date."""
 NO_SOURCE_IN_FORCE = "no_source_in_force"
 """Notice id: no rule decided the action, and some that could are not in force on the date."""
-CAVEATS = (GUIDANCE_ACTION, GUIDANCE_DUTIES, NOT_CLEARLY_ESTABLISHED, NO_SOURCE_IN_FORCE)
+FACTS_NOT_IN_FORCE = "facts_not_in_force"
+"""Notice id: a rule that fired read a fact whose deciding rules are all out of force."""
+CAVEATS = (
+    GUIDANCE_ACTION,
+    GUIDANCE_DUTIES,
+    NOT_CLEARLY_ESTABLISHED,
+    NO_SOURCE_IN_FORCE,
+    FACTS_NOT_IN_FORCE,
+)
 """The ids of the notices the merge adds from what the rules fired rest on (see `caveats`)."""
 
 
 def _names(sources: Any, ids: Iterable[str]) -> str:
     return "; ".join(cited_name(sources[i]) for i in dict.fromkeys(ids))
+
+
+def _denied(cond: Cond) -> set[str]:
+    """The facts a condition requires to be false (`fact.x: false`, `fact.x: {ne: true}`)."""
+    if isinstance(cond, Test):
+        name = cond.field
+        if name.startswith("fact.") and (
+            (cond.op is Op.EQ and cond.value is False) or (cond.op is Op.NE and cond.value is True)
+        ):
+            return {name[len("fact.") :]}
+        return set()
+    return {f for c in cond.items for f in _denied(c)}
 
 
 def caveats(
@@ -447,6 +468,9 @@ def caveats(
       conclude one are not in force on the date (they rest only on later sources): the
       action `none` then says that the cited sources are silent on that date, not that the
       conduct was lawful.
+    - `facts_not_in_force`: a rule that fired required a fact to be false (e.g.
+      `fact.excessive_force: false`) that no rule in force on the date can conclude: the
+      fact counted as not shown, which is not the same as shown false.
     """
     standing = merger.standing
     if not standing:
@@ -461,6 +485,17 @@ def caveats(
                 "force on this date (the ones that could rest only on later decisions or "
                 "sources, or on none in force any more): 'none' here means that the sources "
                 "cited are silent for this date, not that the conduct was lawful.",
+            )
+        )
+    unseen = sorted({f for r in fired for f in _denied(r.when) if f in merger.unseen})
+    if unseen:
+        out.append(
+            Notice(
+                id=FACTS_NOT_IN_FORCE,
+                text="Every rule of this ruleset that decides "
+                + ", ".join(f.replace("_", " ") for f in unseen)
+                + " rests only on sources not in force on this date: the rules that fired "
+                "counted this as not shown, which does not mean it did not happen.",
             )
         )
     guide = [r for r in fired if standing[r.id].guidance_only]

@@ -152,6 +152,8 @@ class PeriodView:
     """The ruleset's federal circuit, if it states one."""
     dropped: tuple[str, ...] = ()
     """Ids of the rules that conclude an action but are not in force in this period."""
+    unseen: frozenset[str] = frozenset()
+    """Facts some rule of the ruleset concludes but no rule in force in this period does."""
 
     def contains(self, day: dt.date) -> bool:
         """Whether `day` falls in this period."""
@@ -277,6 +279,7 @@ def period_view(
     )
     standings = {a.id: standing(declared[a.id], a) for a in rules}
     dropped = tuple(r.id for r in program.rules if r.action is not None and r.id not in standings)
+    unseen = frozenset(program.facts) - {f for r in rules for f in r.facts}
     return PeriodView(
-        start, end, view_program, sources, kept, ref, digest, standings, circuit, dropped
+        start, end, view_program, sources, kept, ref, digest, standings, circuit, dropped, unseen
     )
