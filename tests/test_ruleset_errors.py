@@ -1048,6 +1048,7 @@ def test_source_declared_identically_in_two_layers_loads(tmp_path: Path) -> None
         "sources:\n  - id: graham_v_connor_1989\n    kind: case\n    title: Graham v. Connor\n"
         "    citation: 490 U.S. 386 (1989)\n    verification: verified\n"
         "    note: No official URL was retrieved.\n"
+        "    effective: 1990-01-01\n    circuit: supreme_court\n"  # as federal-baseline
     )
     assert "graham_v_connor_1989" in load_text(tmp_path, text).sources
 

@@ -107,6 +107,10 @@ class Citation(_Part):
     in_force_by: dt.date | None = Field(
         default=None, description="With `not_before`: a day by which it is known to be in force."
     )
+    circuit: str | None = Field(
+        default=None,
+        description="For an appellate holding: the circuit that decided it, or supreme_court.",
+    )
 
 
 class TraceStep(_Part):

@@ -243,17 +243,44 @@ def _action_text(d: _Decision) -> str:
     return _ACTION_TEXT[d.action]
 
 
+# the notices the merge adds about what a decision rests on (`engine.merge.CAVEATS`); kept
+# here as text so that this module imports nothing of the engine
+_GUIDANCE_ACTION = "guidance_only.action"
+_SILENT = "no_source_in_force"
+_CAVEATS = (
+    _GUIDANCE_ACTION,
+    "guidance_only.duties",
+    "not_clearly_established",
+    _SILENT,
+    "facts_not_in_force",
+)
+
+_EXPECTED_TEXT = {
+    Action.ACKNOWLEDGE: "The guidance cited expects you to recognise the problem and note it.",
+    Action.INTERVENE: "The guidance cited expects you to take reasonable steps to stop the "
+    "conduct; it binds no one, so this is not a legal duty.",
+    Action.INTERVENE_PHYSICALLY: "The guidance cited expects you to step in physically, as far "
+    "as it is safe; it binds no one, so this is not a legal duty.",
+}
+
+
 def explain(d: _Decision) -> str:
     """Render `d` for people, stage by stage."""
     out: list[str] = []
     both = [n for n in d.notices if n.id == _OPPORTUNITY_NOTICE]
-    protections = [n for n in d.notices if n.id != _OPPORTUNITY_NOTICE]
+    expected = any(n.id == _GUIDANCE_ACTION for n in d.notices)
+    silent = any(n.id == _SILENT for n in d.notices)
     relation = {
         Relation.JUNIOR: "junior to",
         Relation.SAME: "the same rank as",
         Relation.SENIOR: "senior to",
     }[d.relation]
-    out.append(f"DECISION: {_ACTION_HEADLINE[d.action].upper()}")
+    headline = _ACTION_HEADLINE[d.action].upper()
+    out.append(
+        f"DECISION: {headline} (EXPECTED BY GUIDANCE, NOT A LEGAL DUTY)"
+        if expected
+        else f"DECISION: {headline}"
+    )
     out.append(
         f"Observer: {_rank(d.observer_rank)}, {relation} the acting {_rank(d.actor_rank)}. "
         f"Realistic opportunity to intervene: {_opportunity(d)}."
@@ -269,7 +296,16 @@ def explain(d: _Decision) -> str:
         out.append(f"{stage.value}. {stage.title}")
         steps = by_stage.get(stage, [])
         if stage is Stage.DETERMINE_ACTION:
-            out.append(_bullet(f"Required action: {d.action.value}. {_action_text(d)}"))
+            if expected:
+                text = f"Expected action: {d.action.value}. {_EXPECTED_TEXT[d.action]}"
+            elif silent:
+                text = (
+                    "Required action: none found. No source this ruleset cites for deciding "
+                    "the action is in force on this date (see below)."
+                )
+            else:
+                text = f"Required action: {d.action.value}. {_action_text(d)}"
+            out.append(_bullet(text))
             for n in both:
                 cites = f" [{', '.join(n.basis)}]" if n.basis else ""
                 out.append(_bullet(f"{n.text}{cites}"))
@@ -292,16 +328,27 @@ def explain(d: _Decision) -> str:
                 out.append(_bullet(f"Report to {due.to} {when}{extra}. [{', '.join(due.basis)}]"))
         if not steps and len(out[-1]) and out[-1].startswith(f"{stage.value}."):
             out.append(_bullet("Nothing concluded at this stage."))
+    caveats = [n for n in d.notices if n.id in _CAVEATS]
+    if caveats:
+        out.append("")
+        out.append("What this rests on")
+        out.extend(_bullet(n.text) for n in caveats)
     dated = [n for n in d.notices if n.id.startswith(_PERIOD_NOTICE)]
-    standing = [n for n in protections if not n.id.startswith(_PERIOD_NOTICE)]
     if dated:
         out.append("")
         out.append("Period of force")
         out.extend(_bullet(n.text) for n in dated)
-    if standing:
+    protections = [
+        n
+        for n in d.notices
+        if n.id not in _CAVEATS
+        and n.id != _OPPORTUNITY_NOTICE
+        and not n.id.startswith(_PERIOD_NOTICE)
+    ]
+    if protections:
         out.append("")
         out.append("Protections")
-        out.extend(_bullet(n.text) for n in standing)
+        out.extend(_bullet(n.text) for n in protections)
     if d.basis:
         out.append("")
         out.append("Sources")

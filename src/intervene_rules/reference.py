@@ -13,10 +13,11 @@ from typing import Any
 
 from intervene_rules._evaluate import evaluate
 from intervene_rules.decision import DISCLAIMER, Citation, Decision
+from intervene_rules.engine.merge import GUIDANCE_ACTION, NOT_CLEARLY_ESTABLISHED
 from intervene_rules.ruleset.ir import AllOf, AnyOf, Cond, Op, Rule
-from intervene_rules.ruleset.periods import NOTICE_PREFIX
+from intervene_rules.ruleset.periods import NOTICE_PREFIX, circuit_name
 from intervene_rules.ruleset.ruleset import Ruleset
-from intervene_rules.vocabulary import Resistance, Stage
+from intervene_rules.vocabulary import Resistance, SourceKind, Stage
 
 
 def _value(v: Any) -> str:
@@ -95,11 +96,25 @@ def _layers(rs: Ruleset) -> list[str]:
     return out
 
 
-def _basis(rule: Rule) -> str:
+def _binding(c: Citation) -> str:
+    return "yes" if c.kind.binding else "**no** (guidance)"
+
+
+def _in_force(c: Citation, bounds: tuple[dt.date, dt.date | None] | None = None) -> str:
+    if c.kind is SourceKind.CASE and c.effective is not None:
+        court = f", {circuit_name(c.circuit)}" if c.circuit else ", not a holding"
+        return f"decided {c.effective.isoformat()}{court}; not cited before"
+    return _period(c.effective, c.ended, c.ended_by, bounds)
+
+
+def _basis(rule: Rule, rs: Ruleset | None = None) -> str:
     sections = dict(rule.sections)
-    return ", ".join(
+    text = ", ".join(
         f"`{sid}`" + (f" {sections[sid]}" if sid in sections else "") for sid in rule.basis
     )
+    if rs is not None and all(not rs.sources[sid].kind.binding for sid in rule.basis):
+        text += " — *guidance only: what it expects, not a legal duty*"
+    return text
 
 
 def ruleset_page(rs: Ruleset) -> str:
@@ -112,6 +127,14 @@ def ruleset_page(rs: Ruleset) -> str:
         "",
         f"- Layers (base first): {' ← '.join(f'`{x}`' for x in rs.layers)}",
         f"- In force: {_period(eff, ended, by, rs.layer_bounds.get(rs.id))}",
+        "- Federal circuit: "
+        + (
+            f"{circuit_name(rs.circuit)} (a duty to intervene resting on no holding of it or "
+            "of the Supreme Court then decided carries a *may not be clearly established* "
+            "notice)"
+            if rs.circuit
+            else "none stated (a holding of any circuit counts)"
+        ),
         f"- Digest: `{rs.digest}`",
         "",
         f'!!! note "{DISCLAIMER}"',
@@ -120,16 +143,19 @@ def ruleset_page(rs: Ruleset) -> str:
         "",
         "## Sources",
         "",
-        "| id | kind | citation | verification | in force | note |",
-        "|---|---|---|---|---|---|",
+        "A case is in force from the day it was decided: no decision dated earlier cites it. "
+        "A source whose kind is `guidance` binds no one: a conclusion resting only on it is "
+        "what it expects, not a legal duty.",
+        "",
+        "| id | kind | binding | citation | verification | in force | note |",
+        "|---|---|---|---|---|---|---|",
     ]
     for sid, c in sorted(rs.sources.items()):
         section = f", {c.section}" if c.section else ""
         out.append(
-            f"| `{sid}` | {c.kind.value} | {_cell(c.citation + section)} | "
+            f"| `{sid}` | {c.kind.value} | {_binding(c)} | {_cell(c.citation + section)} | "
             f"{c.verification.value}{_flag(c) and ' ⚠'} | "
-            f"{_period(c.effective, c.ended, c.ended_by, rs.source_bounds.get(sid))} | "
-            f"{_cell(c.note or '')} |"
+            f"{_in_force(c, rs.source_bounds.get(sid))} | {_cell(c.note or '')} |"
         )
     out += _layers(rs)
     program = rs.program
@@ -216,7 +242,7 @@ def ruleset_page(rs: Ruleset) -> str:
         for r in rules:
             out.append(
                 f"| `{r.id}` | `{r.layer}` | {_cell(condition_text(r.when))} | "
-                f"{_cell(', '.join(r.concludes))} | {_basis(r)} | {_cell(r.because)} |"
+                f"{_cell(', '.join(r.concludes))} | {_basis(r, rs)} | {_cell(r.because)} |"
             )
     if rs.notices:
         out += ["", "## Protections", ""]
@@ -295,8 +321,13 @@ def _matrix_cell(d: Decision) -> str:
         parts.append(", ".join(extra))
     for due in d.reports:
         parts.append(f"report {due.within or 'no fixed clock'} → {due.to}")
-    if any(n.id.startswith(NOTICE_PREFIX) for n in d.notices):
+    ids = {n.id for n in d.notices}
+    if any(i.startswith(NOTICE_PREFIX) for i in ids):
         parts.append("⚠ start of force not known (applied from its lower bound)")
+    if GUIDANCE_ACTION in ids:
+        parts.append("*expected by guidance, not a legal duty*")
+    if NOT_CLEARLY_ESTABLISHED in ids:
+        parts.append("*may not be clearly established here*")
     return "<br>".join(_cell(p) for p in parts)
 
 
@@ -329,4 +360,38 @@ def comparison_matrix(rulesets: Sequence[Ruleset], as_of: dt.date) -> str:
         situation = standard_situation(STANDARD_SITUATIONS[name])
         cells = [_matrix_cell(evaluate(rs, situation, as_of=as_of)) for rs in rulesets]
         out.append(f"| {name} | " + " | ".join(cells) + " |")
+    out += [
+        "",
+        "*expected by guidance, not a legal duty*: the action rests only on sources of kind "
+        "`guidance` (a programme, guide or brief that binds no one). *may not be clearly "
+        "established here*: the duty to intervene rests on no holding of the ruleset's federal "
+        "circuit or of the Supreme Court decided by that date.",
+        "",
+        "## Federal circuits",
+        "",
+    ]
+    out += [
+        f"- [`{rs.id}`]({rs.id}.md): "
+        + (circuit_name(rs.circuit) if rs.circuit else "none stated (any circuit's holding counts)")
+        for rs in rulesets
+    ]
+    cases: dict[str, Citation] = {}
+    guidance: dict[str, list[str]] = {}
+    for rs in rulesets:
+        for sid, c in rs.sources.items():
+            if c.kind is SourceKind.CASE:
+                cases.setdefault(sid, c)
+            elif not c.kind.binding:
+                guidance.setdefault(sid, []).append(rs.id)
+    out += ["", "## Case law, by decision date", ""]
+    out += [
+        f"- {c.effective.isoformat() if c.effective else 'date not known'}: `{sid}` — "
+        f"{_cell(c.title)}, {_cell(c.citation)} "
+        f"({circuit_name(c.circuit) if c.circuit else 'not a holding of any circuit'})"
+        for sid, c in sorted(cases.items(), key=lambda kv: (kv[1].effective or dt.date.max, kv[0]))
+    ]
+    out += ["", "## Guidance that binds no one", ""]
+    out += [
+        f"- `{sid}` ({', '.join(f'`{r}`' for r in ids)})" for sid, ids in sorted(guidance.items())
+    ]
     return "\n".join(out) + "\n"

@@ -233,6 +233,13 @@ class SourceKind(StrEnum):
     FEDERAL_POLICY = "federal_policy"
     AGENCY_POLICY = "agency_policy"
     MODEL_POLICY = "model_policy"
+    GUIDANCE = "guidance"
+    """A programme, guide or brief that binds no one (training, advocacy, recommendations)."""
+
+    @property
+    def binding(self) -> bool:
+        """Whether a source of this kind can bind anyone (all kinds but `guidance`)."""
+        return self is not SourceKind.GUIDANCE
 
 
 class Verification(StrEnum):

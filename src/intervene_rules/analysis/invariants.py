@@ -47,11 +47,12 @@ from intervene_rules.analysis.sweep import (
     Walk,
     positions,
 )
+from intervene_rules.engine.merge import NO_SOURCE_IN_FORCE
 from intervene_rules.engine.native import Firings, compile_cond
 from intervene_rules.engine.row import Row, make_row, with_conclusions
 from intervene_rules.engine.table import table_for
 from intervene_rules.errors import InterveneRulesError
-from intervene_rules.ruleset.ir import Program
+from intervene_rules.ruleset.ir import Cond, Program, Test
 from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.situation import Situation
 from intervene_rules.vocabulary import ForceType, PriorIntervention
@@ -158,6 +159,19 @@ def point_simplicity(space: Space) -> Callable[[Point], tuple[Any, ...]]:
 
 Excusal = Callable[[int, Row, Firings], bool]
 
+STILL_NEEDED_FIELD = "force.still_needed"
+
+
+def _reads(program: Program, name: str) -> bool:
+    """Whether some rule of `program` tests the situation field `name`."""
+
+    def tests(cond: Cond) -> bool:
+        if isinstance(cond, Test):
+            return cond.field == name
+        return any(tests(c) for c in cond.items)
+
+    return any(tests(r.when) for r in program.rules)
+
 
 def excusal(program: Program) -> Excusal:
     """Whether a declared exception covers invariant n at a row with its firings.
@@ -255,6 +269,11 @@ class InvariantChecker:
         self.key = point_simplicity(space)
         self.covered = excusal(self.ruleset.program)
         self.exempt = {e.invariant for e in self.ruleset.program.exceptions}
+        # on a date before every rule reading whether force is still needed is in force
+        # (they rest only on later sources), the ruleset cannot tell: invariant 5 waits
+        self.blind_to_need = _reads(self.ruleset.undated().program, STILL_NEEDED_FIELD) and (
+            not _reads(self.ruleset.program, STILL_NEEDED_FIELD)
+        )
         self.found: dict[int, _Found] = {}
         self.excused_count: dict[int, int] = {}
         d = space.dims
@@ -366,7 +385,10 @@ class InvariantChecker:
                 )
                 continue
             assert d is not None
-            if not needed and o.opportunity and o.act < INTERVENE:
+            # a decision that says no source in force decides the action (every rule that
+            # could rests on later law) does not claim that the force may go on
+            silent = self.blind_to_need or any(n.id == NO_SOURCE_IN_FORCE for n in d.notices)
+            if not needed and o.opportunity and o.act < INTERVENE and not silent:
                 message = (_text, (f"action is {d.action.value}",))
                 hits = [(j, message, None) for j in js if self.beyond_verbal[walk.t_of[j]]]
                 if hits:

@@ -25,8 +25,8 @@ from intervene_rules.engine.classes import tests_of
 from intervene_rules.engine.native import ClosureEvaluator
 from intervene_rules.engine.row import DERIVATIONS, Row
 from intervene_rules.fields import INPUT_NAMES
-from intervene_rules.ruleset.ir import Program, Rule
-from intervene_rules.ruleset.periods import PeriodView
+from intervene_rules.ruleset.ir import Cond, Op, Program, Rule, Test
+from intervene_rules.ruleset.periods import PeriodView, circuit_name, cited_name
 from intervene_rules.situation import Situation, rank_titles
 from intervene_rules.vocabulary import (
     Action,
@@ -254,6 +254,10 @@ class Merger:
         self.sources = view.sources
         self.notices = view.notices
         self.period_notices = view.period_notices
+        self.standing = view.standing
+        self.circuit = view.circuit
+        self.dropped = view.dropped
+        self.unseen = view.unseen
         self.ref = view.ref
         self._steps: dict[str, TraceStep] = {}
         self._derived: dict[Any, tuple[TraceStep, ...]] = {}
@@ -516,8 +520,13 @@ class _Fired:
         self.facts = tuple(f for f in merger.program.facts if f in fact_set)
         self.supervisor = Duty.REQUEST_SUPERVISOR in duty_set
         self.steps = tuple(merger._step(r) for r in fired)
-        # policy assurances go with a duty; a period of force in doubt goes with every decision
-        self.notices = (merger.notices if action > Action.NONE else ()) + merger.period_notices
+        # policy assurances go with a duty; caveats of the sources (not clearly established,
+        # guidance only, silent) with what they qualify; a period of force in doubt with every
+        # decision
+        standing = caveats(merger, fired, action, self.duties)
+        self.notices = (
+            (merger.notices if action > Action.NONE else ()) + standing + merger.period_notices
+        )
         # one citation per (source, section): a rule may pin the section it relies on
         cited: dict[tuple[str, str | None], None] = {}
         for r in fired:
@@ -533,6 +542,186 @@ class _Fired:
         if len(dues) > 1:
             dues.sort(key=lambda due: (iso_seconds(due.within), due.to))
         self.reports = tuple(dues)
+
+
+GUIDANCE_ACTION = "guidance_only.action"
+"""Notice id: the action rests only on guidance that binds no one (not a legal duty)."""
+GUIDANCE_DUTIES = "guidance_only.duties"
+"""Notice id: some duties rest only on guidance that binds no one."""
+NOT_CLEARLY_ESTABLISHED = "not_clearly_established"
+"""Notice id: the duty to intervene rests on no holding of the circuit (or the Supreme Court)
+in force on the decision's date."""
+NO_SOURCE_IN_FORCE = "no_source_in_force"
+"""Notice id: no rule decided the action, and some that could are not in force on the date."""
+FACTS_NOT_IN_FORCE = "facts_not_in_force"
+"""Notice id: a rule that fired read a fact whose deciding rules are all out of force."""
+CAVEATS = (
+    GUIDANCE_ACTION,
+    GUIDANCE_DUTIES,
+    NOT_CLEARLY_ESTABLISHED,
+    NO_SOURCE_IN_FORCE,
+    FACTS_NOT_IN_FORCE,
+)
+"""The ids of the notices the merge adds from what the rules fired rest on (see `caveats`)."""
+
+
+def _names(sources: Any, ids: Iterable[str]) -> str:
+    return "; ".join(cited_name(sources[i]) for i in dict.fromkeys(ids))
+
+
+def _denied(cond: Cond) -> set[str]:
+    """The facts a condition requires to be false (`fact.x: false`, `fact.x: {ne: true}`)."""
+    if isinstance(cond, Test):
+        name = cond.field
+        if name.startswith("fact.") and (
+            (cond.op is Op.EQ and cond.value is False) or (cond.op is Op.NE and cond.value is True)
+        ):
+            return {name[len("fact.") :]}
+        return set()
+    return {f for c in cond.items for f in _denied(c)}
+
+
+def caveats(
+    merger: Merger, fired: tuple[Rule, ...], action: Action, duties: tuple[Duty, ...]
+) -> tuple[Notice, ...]:
+    """The notices saying what a decision's conclusions rest on, where that limits them.
+
+    - `guidance_only.action` / `.duties`: the action (or some duties) are concluded only by
+      rules every source of which, on the date, is guidance that binds no one: what the
+      guidance expects, not a legal duty. When no binding rule concludes any action, a duty
+      concluded by a rule that reads the action (e.g. "regardless of rank" once the action
+      is intervene) follows from guidance too, whatever that rule cites.
+    - `not_clearly_established`: the action is at least `intervene`, and the fired rules that
+      conclude such an action and cite appellate holdings rest, on the date, on no holding of
+      the ruleset's circuit or of the Supreme Court (on no holding at all, where the ruleset
+      states no circuit): the right may not have been clearly established there then.
+    - `no_source_in_force`: no rule concluded an action, and rules of the ruleset that
+      conclude one are not in force on the date (they rest only on later sources): the
+      action `none` then says that the cited sources are silent on that date, not that the
+      conduct was lawful.
+    - `facts_not_in_force`: a rule that fired required a fact to be false (e.g.
+      `fact.excessive_force: false`) that no rule in force on the date can conclude: the
+      fact counted as not shown, which is not the same as shown false.
+    """
+    standing = merger.standing
+    if not standing:
+        return ()
+    sources = merger.sources
+    out: list[Notice] = []
+    if merger.dropped and all(r.action is None for r in fired):
+        out.append(
+            Notice(
+                id=NO_SOURCE_IN_FORCE,
+                text="No rule of this ruleset that decides the action rests on a source in "
+                "force on this date (the ones that could rest only on later decisions or "
+                "sources, or on none in force any more): 'none' here means that the sources "
+                "cited are silent for this date, not that the conduct was lawful.",
+            )
+        )
+    unseen = sorted({f for r in fired for f in _denied(r.when) if f in merger.unseen})
+    if unseen:
+        out.append(
+            Notice(
+                id=FACTS_NOT_IN_FORCE,
+                text="Every rule of this ruleset that decides "
+                + ", ".join(f.replace("_", " ") for f in unseen)
+                + " rests only on sources not in force on this date: the rules that fired "
+                "counted this as not shown, which does not mean it did not happen.",
+            )
+        )
+    guide = [r for r in fired if standing[r.id].guidance_only]
+    bound = max(
+        (r.action for r in fired if r.action is not None and not standing[r.id].guidance_only),
+        default=Action.NONE,
+    )
+    if action > Action.NONE and bound < action:
+        by = [b for r in guide if r.action is not None and r.action > bound for b in r.basis]
+        then = (
+            f" The binding sources cited here require: {bound.value}."
+            if bound > Action.NONE
+            else " No binding source cited here requires any action."
+        )
+        out.append(
+            Notice(
+                id=GUIDANCE_ACTION,
+                text=f"Not a legal duty: the action '{action.value}' rests only on "
+                f"{_names(sources, by)}, which binds no one. It is what that guidance "
+                f"expects of officers, not what the law requires.{then}",
+                basis=tuple(dict.fromkeys(by)),
+            )
+        )
+    # with no action concluded by a binding rule, the conclusions of rules that read the
+    # action (`action: {gte: intervene}`) are drawn from guidance too
+    derived = bound == Action.NONE < action
+    loose = {
+        r.id for r in fired if standing[r.id].guidance_only or (derived and "action" in r.reads)
+    }
+    only = [
+        d
+        for d in duties
+        if all(r.id in loose for r in fired if d in r.duties) and any(d in r.duties for r in fired)
+    ]
+    if only:
+        by = [
+            b
+            for r in fired
+            if r.id in loose and set(r.duties) & set(only)
+            for b in r.basis
+            if not sources[b].kind.binding
+        ] or [b for r in guide for b in r.basis]
+        out.append(
+            Notice(
+                id=GUIDANCE_DUTIES,
+                text=f"Not a legal duty: {', '.join(d.value for d in only)} "
+                + (
+                    "follow(s) from that expected action or rest(s) on guidance alone ("
+                    if derived
+                    else "rest(s) only on guidance ("
+                )
+                + f"{_names(sources, by)}), which binds no one; it is what that guidance "
+                "expects of officers, not what the law requires.",
+                basis=tuple(dict.fromkeys(by)),
+            )
+        )
+    if action >= Action.INTERVENE:
+        judged = [
+            standing[r.id]
+            for r in fired
+            if r.action is not None
+            and r.action >= Action.INTERVENE
+            and standing[r.id].cites_holdings
+        ]
+        if judged and not any(s.established for s in judged):
+            held = [h for s in judged for h in s.holdings]
+            circuit = merger.circuit
+            if not held:
+                text = (
+                    "None of the court decisions that the rules concluding this duty to "
+                    "intervene cite had been decided by this date"
+                )
+                basis = tuple(dict.fromkeys(b for r in fired for b in r.basis))
+            else:
+                courts = sorted({circuit_name(sources[h].circuit or "") for h in held})
+                assert circuit is not None  # with no circuit, any holding establishes
+                text = (
+                    "The holdings that the rules concluding this duty to intervene rest on, "
+                    f"on this date, are all of other circuits ({', '.join(courts)}): "
+                    f"{_names(sources, held)}. None is of the {circuit_name(circuit)} or of "
+                    "the Supreme Court"
+                )
+                basis = tuple(dict.fromkeys(held))
+            where = f" in the {circuit_name(circuit)}" if circuit else ""
+            out.append(
+                Notice(
+                    id=NOT_CLEARLY_ESTABLISHED,
+                    text=f"{text}, so the right to an officer's intervention may not have "
+                    f"been clearly established{where} at that time (the question qualified "
+                    "immunity asks). Duties that statutes or policies cited here impose are "
+                    "not affected.",
+                    basis=basis,
+                )
+            )
+    return tuple(out)
 
 
 class Budget:

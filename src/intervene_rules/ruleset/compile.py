@@ -688,6 +688,13 @@ def compile_program(merged: Merged) -> tuple[Program | None, list[Issue]]:
 _FORMAT_1_KEYS: dict[type, tuple[str, ...]] = {SourceSpec: ("effective", "ended")}
 
 
+def _source(dumped: dict[str, Any]) -> dict[str, Any]:
+    # a field added later counts only where it is set, so older digests stay as they were
+    if dumped.get("circuit") is None:
+        dumped.pop("circuit", None)
+    return dumped
+
+
 def digest(merged: Merged, program: Program) -> str:
     """sha256 of the canonical merged ruleset: layout, comments and key order do not count."""
 
@@ -716,7 +723,7 @@ def digest(merged: Merged, program: Program) -> str:
         "jurisdiction": merged.top.jurisdiction,
         "effective": str(merged.top.effective) if merged.top.effective else None,
         "layers": [[layer.spec.id, layer.spec.version] for layer in merged.layers],
-        "sources": {k: dump(p.value) for k, p in sorted(merged.sources.items())},
+        "sources": {k: _source(dump(p.value)) for k, p in sorted(merged.sources.items())},
         "rank_aliases": {
             k: p.value.rank.value
             if not (p.value.basis or p.value.note or p.value.effective or p.value.ended)
@@ -757,5 +764,8 @@ def digest(merged: Merged, program: Program) -> str:
             for r in program.rules
         ],
     }
+    circuit = next((la.spec.circuit for la in reversed(merged.layers) if la.spec.circuit), None)
+    if circuit is not None:  # only where stated: digests of rulesets without one unchanged
+        canonical["circuit"] = circuit
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str)
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()

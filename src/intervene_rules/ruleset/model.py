@@ -33,6 +33,10 @@ from intervene_rules.vocabulary import (
 )
 
 _ID = r"^[a-z0-9][a-z0-9_.-]*$"
+#: A federal circuit as rulesets write it: 1st ... 11th, dc, federal.
+CIRCUIT = r"^(1st|2nd|3rd|[4-9]th|10th|11th|dc|federal)$"
+#: The court of a case source: a circuit, or the Supreme Court (binding in every circuit).
+COURT_CIRCUIT = r"^(1st|2nd|3rd|[4-9]th|10th|11th|dc|federal|supreme_court)$"
 _CFG = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -70,6 +74,23 @@ class SourceSpec(BaseModel):
     ended_by: str | None = Field(
         default=None, description="What ended it (a revoking order, a repeal, a revision)."
     )
+    circuit: str | None = Field(
+        default=None,
+        pattern=COURT_CIRCUIT,
+        description="For a case that is an appellate holding: the federal circuit whose court "
+        "decided it (7th, 2nd, ...) or supreme_court. Null for any other source, and for a "
+        "trial verdict, which clearly establishes no law.",
+    )
+
+    @model_validator(mode="after")
+    def _circuit_of_a_case(self) -> SourceSpec:
+        if self.circuit is not None and self.kind is not SourceKind.CASE:
+            raise PydanticCustomError(
+                "circuit_not_case",
+                "only a case source has a circuit (this one is {kind})",
+                {"kind": self.kind.value},
+            )
+        return self
 
     @field_validator("not_before")
     @classmethod
@@ -443,6 +464,12 @@ class RulesetSpec(BaseModel):
     )
     ended_by: str | None = None
     jurisdiction: str = Field(min_length=1)
+    circuit: str | None = Field(
+        default=None,
+        pattern=CIRCUIT,
+        description="The federal circuit the jurisdiction lies in (e.g. 5th), whose holdings "
+        "clearly establish law there; a layer without one inherits its base's.",
+    )
     description: str = ""
     extends: list[str] = []
     sources: list[SourceSpec] = []

@@ -61,6 +61,8 @@ class Ruleset:
     layer_origins: Mapping[str, SourceLocation] = field(default_factory=dict)
     """Where each layer's file starts (for findings about a layer)."""
     as_of: dt.date | None = None
+    circuit: str | None = None
+    """The federal circuit of the jurisdiction (the nearest layer that states one)."""
     _views: _Views = field(default_factory=_Views, repr=False, compare=False)
     _base: Ruleset | None = field(default=None, repr=False, compare=False)
 
@@ -102,6 +104,7 @@ class Ruleset:
                         bounds[i] if i < len(bounds) else None,
                         base.source_bounds,
                         base.layer_bounds,
+                        base.circuit,
                     )
                     base._views.periods[i] = view
         return view
@@ -178,6 +181,7 @@ def load_ruleset(ref: str | Path, *, allow_paths: Iterable[str | Path] = ()) -> 
             ended_by=s.ended_by.strip() if s.ended_by else None,
             not_before=s.not_before,
             in_force_by=s.in_force_by,
+            circuit=s.circuit,
         )
         for sid, placed in merged.sources.items()
         for s in [placed.value]
@@ -217,6 +221,7 @@ def load_ruleset(ref: str | Path, *, allow_paths: Iterable[str | Path] = ()) -> 
             if layer.spec.not_before is not None
         },
         layer_origins={layer.spec.id: layer.loc("id") for layer in merged.layers},
+        circuit=next((la.spec.circuit for la in reversed(merged.layers) if la.spec.circuit), None),
     )
 
 

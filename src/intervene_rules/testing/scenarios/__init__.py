@@ -20,7 +20,9 @@ give. It normally sits beside its ruleset as `rulesets/<id>.scenarios.yaml`::
           duties: [intervene, render_aid]        # the exact set; or {include: [..]},
           methods: {include: [direct]}           #   {exclude: [..]}, or both
           cites: [timpa_v_dillard_2021]          # source ids the decision's basis must include
-          notices: []                            # notice ids the decision must include
+          not_cites: [us_v_thao_kueng_lane_2022] # source ids it must not include
+          notices: [no_retaliation]              # notice ids the decision must carry
+          not_notices: [not_clearly_established] # notice ids it must not carry
           fired: [force_no_longer_needed]        # rule ids that must fire
           not_fired: [no_violation_no_duty]      # rule ids that must not fire
           supervisor_above: sergeant             # with request_supervisor (null: none)

@@ -106,8 +106,15 @@ class ExpectSpec(BaseModel):
         default=None, description="The exact set of methods, or {include: [...], exclude: [...]}."
     )
     cites: list[str] = Field(default=[], description="Source ids the basis must include.")
+    not_cites: list[str] = Field(
+        default=[], description="Source ids the basis must not include (e.g. later cases)."
+    )
     notices: list[str] = Field(
-        default=[], description="Notice ids the decision must include (e.g. opportunity_unknown)."
+        default=[],
+        description="Notice ids the decision must carry (e.g. not_clearly_established).",
+    )
+    not_notices: list[str] = Field(
+        default=[], description="Notice ids the decision must not carry."
     )
     fired: list[str] = Field(default=[], description="Rule ids that must fire.")
     not_fired: list[str] = Field(default=[], description="Rule ids that must not fire.")
@@ -216,7 +223,9 @@ class Expectation:
     duties: SetExpectation | None = None
     methods: SetExpectation | None = None
     cites: tuple[str, ...] = ()
+    not_cites: tuple[str, ...] = ()
     notices: tuple[str, ...] = ()
+    not_notices: tuple[str, ...] = ()
     fired: tuple[str, ...] = ()
     not_fired: tuple[str, ...] = ()
     check_supervisor: bool = False

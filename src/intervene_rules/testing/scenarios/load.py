@@ -379,6 +379,7 @@ def _scenarios(
         issues += _check_ids(exp.fired, rule_ids, (*ebase, "fired"), doc, "rule", rs.id)
         issues += _check_ids(exp.not_fired, rule_ids, (*ebase, "not_fired"), doc, "rule", rs.id)
         issues += _check_ids(exp.cites, rs.sources, (*ebase, "cites"), doc, "source", rs.id)
+        issues += _check_ids(exp.not_cites, rs.sources, (*ebase, "not_cites"), doc, "source", rs.id)
         for k, rep in enumerate(exp.reports or ()):
             if rep.rule is not None:
                 path = (*ebase, "reports", k, "rule")
@@ -400,7 +401,9 @@ def _scenarios(
                     duties=_set_expectation(exp.duties),
                     methods=_set_expectation(exp.methods),
                     cites=tuple(exp.cites),
+                    not_cites=tuple(exp.not_cites),
                     notices=tuple(exp.notices),
+                    not_notices=tuple(exp.not_notices),
                     fired=tuple(exp.fired),
                     not_fired=tuple(exp.not_fired),
                     check_supervisor="supervisor_above" in exp.model_fields_set,

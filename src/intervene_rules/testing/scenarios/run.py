@@ -111,10 +111,16 @@ def differences(expect: Expectation, decision: Decision) -> list[str]:
     missing = [s for s in expect.cites if s not in cited]
     if missing:
         out.append(f"cites: missing {', '.join(missing)} (cited: {_names(cited)})")
-    noticed = [n.id for n in decision.notices]
-    unseen = [n for n in expect.notices if n not in noticed]
-    if unseen:
-        out.append(f"notices: missing {', '.join(unseen)} (notices: {_names(noticed)})")
+    wrong = [s for s in expect.not_cites if s in cited]
+    if wrong:
+        out.append(f"not_cites: {', '.join(wrong)} cited")
+    notices = [n.id for n in decision.notices]
+    lacking = [n for n in expect.notices if n not in notices]
+    if lacking:
+        out.append(f"notices: missing {', '.join(lacking)} (notices: {_names(notices)})")
+    extra = [n for n in expect.not_notices if n in notices]
+    if extra:
+        out.append(f"not_notices: {', '.join(extra)} given")
     fired = [s.rule for s in decision.trace if s.op == "fire"]
     absent = [r for r in expect.fired if r not in fired]
     if absent:
