@@ -85,14 +85,20 @@ def test_no_reason_shown_names_a_source_out_of_force(rid: str) -> None:
 
 
 def test_the_shown_reason_is_generated_when_it_names_a_later_case() -> None:
+    # the opportunity setting names Timpa (decided 2021-12-15) beside earlier cases
     rs = load_ruleset("federal-baseline")
-    before = {r.id: r for r in rs.period(dt.date(2021, 12, 14)).program.rules}
-    of = {r.id: r for r in rs.period(dt.date(2021, 12, 15)).program.rules}
-    assert "Timpa" in of["force_no_longer_needed"].because
-    shown = before["force_no_longer_needed"].because
+    before = rs.period(dt.date(2021, 12, 14)).program
+    of = rs.period(dt.date(2021, 12, 15)).program
+    assert "Timpa" in of.opportunity.because
+    shown = before.opportunity.because
     assert "Timpa" not in shown
-    assert shown.startswith("Concludes fact=force_no_longer_needed. Rests, on this date, on: ")
-    assert "Graham v. Connor, 490 U.S. 386 (1989)" in shown
+    assert shown.startswith("Rests, on this date, on: ")
+    assert "O'Neill v. Krzeminski, 839 F.2d 9 (2d Cir. 1988)" in shown
+    # a rule resting on Timpa alone is not in force the day before
+    assert "prolonged_bodyweight_restraint_of_restrained_subject" in {r.id for r in of.rules}
+    assert "prolonged_bodyweight_restraint_of_restrained_subject" not in {
+        r.id for r in before.rules
+    }
 
 
 def test_1950_decision_cites_no_later_case_and_says_the_sources_are_silent() -> None:
@@ -246,11 +252,34 @@ def test_reference_pages_show_bindingness_and_decision_dates() -> None:
     assert "- `nopd_epic_program` (`new-orleans-pd`)" in matrix
 
 
-def test_a_fact_no_rule_in_force_can_conclude_is_not_shown_false() -> None:
-    wa = load_ruleset("washington")
+FACT_FIXTURE = """\
+format: 1
+id: fact-fixture
+title: Test fixture - a rule reading a fact no rule in force concludes
+version: 0.0.1
+jurisdiction: Test fixture
+extends: [federal-baseline]
+rules:
+  - id: theft_without_excessive_force
+    stage: determine_action
+    when:
+      misconduct: {contains_any: [theft]}
+      fact.excessive_force: false
+    then:
+      action: acknowledge
+    because: Theft by a colleague is to be noted where no force is in question.
+    basis: [usc_42_1983]
+"""
+
+
+def test_a_fact_no_rule_in_force_can_conclude_is_not_shown_false(tmp_path: Path) -> None:
+    # before Graham v. Connor no rule of the floor concluding excessive force is in force
+    path = tmp_path / "fact-fixture.yaml"
+    path.write_text(FACT_FIXTURE, encoding="utf-8")
+    rs = load_ruleset(path)
     theft = {**RESTRAINT, "misconduct": ["theft"]}
-    d = evaluate(wa, theft, as_of=dt.date(1980, 1, 1))
+    d = evaluate(rs, theft, as_of=dt.date(1980, 1, 1))
     (notice,) = [n for n in d.notices if n.id == merge.FACTS_NOT_IN_FORCE]
     assert "excessive force" in notice.text
-    d = evaluate(wa, theft, as_of=dt.date(1995, 1, 1))
+    d = evaluate(rs, theft, as_of=dt.date(1995, 1, 1))
     assert merge.FACTS_NOT_IN_FORCE not in [n.id for n in d.notices]
