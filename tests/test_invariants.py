@@ -17,7 +17,12 @@ import pytest
 
 from intervene_rules import Decision, Ruleset, Situation, evaluate, load_ruleset
 from intervene_rules.analysis.check import analyze, analyze_many
-from intervene_rules.analysis.invariants import Violation, check_invariants, simplicity
+from intervene_rules.analysis.invariants import (
+    Violation,
+    check_invariants,
+    invariant_periods,
+    simplicity,
+)
 from intervene_rules.analysis.space import Space
 from intervene_rules.analysis.sweep import Walk
 from intervene_rules.decision import TraceStep
@@ -50,9 +55,10 @@ def test_invariants_hold_exhaustively(rid: str) -> None:
 @pytest.mark.parametrize("rid", BUNDLED)
 def test_invariants_hold_in_every_period(rid: str) -> None:
     """Law in time: the rules in force change on each boundary date; check every period
-    (the last boundary's period runs to today, so this covers today's rules too)."""
+    (the last boundary's period runs to today, so this covers today's rules too). Periods
+    that differ only in what is cited are checked once (`invariant_periods`)."""
     rs = load_ruleset(rid)
-    for day in sorted({dt.date.min, *rs.periods(), dt.date.today()}):
+    for day in invariant_periods(rs):
         violations = check_invariants(rs.at(day))
         assert violations == [], f"as of {day}:\n" + "\n".join(str(v) for v in violations)
 
@@ -544,3 +550,38 @@ def test_analyze_many_runs_rulesets_in_parallel_in_order(tmp_path: Path) -> None
     (report,) = results[2].reports
     assert [f.message for f in report.findings] == [f.message for f in alone.findings]
     assert report.situations == alone.situations
+
+
+PERIODS = """
+format: 1
+id: periods-fixture
+title: Periods fixture
+version: "0"
+jurisdiction: test
+extends: [federal-baseline]
+effective: 2020-01-01
+sources:
+  - {id: statute_a, kind: statute, citation: A, verification: verified, effective: 2020-01-01}
+  - {id: statute_b, kind: statute, citation: B, verification: verified, effective: 2021-01-01}
+rules:
+  - id: report_it
+    stage: take_action
+    when: {action: {gte: intervene}}
+    then:
+      reports: [{to: a supervisor, within: PT24H}]
+    because: Report.
+    basis: [statute_a, statute_b]
+"""
+
+
+def test_invariant_periods_skip_periods_that_differ_only_in_citations(tmp_path: Path) -> None:
+    path = tmp_path / "periods-fixture.yaml"
+    path.write_text(PERIODS, encoding="utf-8")
+    rs = load_ruleset(path)
+    days = invariant_periods(rs)
+    assert dt.date(2020, 1, 1) in days  # the rule comes into force
+    assert dt.date(2021, 1, 1) not in days  # statute_b only adds a citation
+    assert len(days) < len({dt.date.min, *rs.periods(), dt.date.today()})
+    # resting on statute_b alone, the rule changes on 2021-01-01: that period is kept
+    path.write_text(PERIODS.replace("basis: [statute_a, statute_b]", "basis: [statute_b]"))
+    assert dt.date(2021, 1, 1) in invariant_periods(load_ruleset(path))

@@ -569,3 +569,32 @@ __all__ = [
     "point_simplicity",
     "simplicity",
 ]
+
+
+def invariant_periods(ruleset: Ruleset) -> list[dt.date]:
+    """One day of each legal period that the invariants can tell apart, sorted.
+
+    The invariants read a decision's action, duties, methods, reports, ranks and supervisor,
+    whether it cites something and whether it says no source decides. All of these follow
+    from the rules in force (a rule's conditions and conclusions never change with the date:
+    only what it cites and the reason shown do), the force grid, the opportunity setting,
+    the exceptions and rank titles in force, and whether the grid and the opportunity setting
+    cite anything. Periods that differ only in what is cited (a case decided, a source that
+    took effect beside others) give the same verdict, so each such group is checked once:
+    exact, and far fewer sweeps than one per period.
+    """
+    base = ruleset.undated()
+    first: dict[tuple[Any, ...], dt.date] = {}
+    for day in sorted({dt.date.min, *base.periods(), dt.date.today()}):
+        p = base.period(day).program
+        key = (
+            tuple(r.id for r in p.rules),
+            repr(sorted(p.force_grid.items())),
+            p.opportunity.min_duration_s,
+            bool(p.grid_basis),
+            bool(p.opportunity.basis),
+            tuple((e.layer, e.invariant, repr(e.when)) for e in p.exceptions),
+            tuple(sorted(p.rank_aliases.items())),
+        )
+        first.setdefault(key, day)
+    return sorted(first.values())
