@@ -174,9 +174,7 @@ assert {sid for found in UNDATED.values() for _, sid in found} == _NO_DATE_IN_SO
 @pytest.mark.parametrize(
     "rid",
     [
-        rid
-        if rid in ("federal-baseline", "model-policy")
-        else pytest.param(rid, marks=pytest.mark.thorough)
+        rid if rid == "federal-baseline" else pytest.param(rid, marks=pytest.mark.thorough)
         for rid in bundled_ids()
     ],
 )
@@ -411,6 +409,7 @@ def test_check_cli_shows_progress_per_ruleset(tmp_path: Path) -> None:
 # --- diff ---------------------------------------------------------------------------
 
 
+@pytest.mark.thorough
 def test_identical_rulesets_written_differently_show_no_difference(tmp_path: Path) -> None:
     import yaml
 

@@ -49,14 +49,28 @@ def _mismatches(engine: Engine, sits: list[Situation], day: dt.date) -> list[str
     return bad
 
 
-@pytest.mark.parametrize("rid", bundled_ids())
-def test_shared_decisions_equal_the_reference(rid: str) -> None:
+def _shared_equal_reference(rid: str, days: list[dt.date], points: int) -> None:
     rs = load_ruleset(rid)
-    for day in sorted({*DAYS, *rs.periods()}):
+    for day in days:
         view = rs.period(day)
         engine = Engine(view, Budget(10_000, 10_000, 1 << 20))
-        sits = _sample(Space(view.program), 397)
+        space = Space(view.program)
+        sits = _sample(space, max(1, space.size // points) | 1)
         assert _mismatches(engine, sits, day) == [], (rid, day)
+
+
+@pytest.mark.parametrize("rid", bundled_ids())
+def test_shared_decisions_equal_the_reference(rid: str) -> None:
+    """Three dates and the start of the latest period (every period: the thorough run)."""
+    days = sorted({*DAYS, load_ruleset(rid).periods()[-1]})
+    _shared_equal_reference(rid, days, 400)
+
+
+@pytest.mark.thorough
+@pytest.mark.parametrize("rid", bundled_ids())
+def test_shared_decisions_equal_the_reference_in_every_period(rid: str) -> None:
+    rs = load_ruleset(rid)
+    _shared_equal_reference(rid, sorted({dt.date.min, *DAYS, *rs.periods()}), 1500)
 
 
 def test_a_share_key_that_forgets_a_read_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:

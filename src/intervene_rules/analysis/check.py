@@ -283,7 +283,7 @@ def analyze(
     walk.run([observed, invariants], progress)
     findings = observed.findings(walk, ruleset)
     findings.extend(_source_findings(ruleset))
-    findings.extend(_period_findings(ruleset))
+    findings.extend(period_findings(ruleset))
     top = _top(ruleset)
     for v in invariants.violations(walk.space):
         findings.append(
@@ -492,7 +492,7 @@ def _show(period: Period) -> str:
     return f"[{start.isoformat() if start else '…'}, {end.isoformat() if end else '…'})"
 
 
-def _period_findings(ruleset: Ruleset) -> list[Issue]:
+def period_findings(ruleset: Ruleset) -> list[Issue]:
     """Findings on periods of force and bases, independent of the date checked.
 
     Layers and sources with no period of force; rules their sources do not cover; rules
