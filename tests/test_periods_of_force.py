@@ -347,8 +347,8 @@ def test_check_warns_when_sources_do_not_cover_the_rule(tmp_path: Path) -> None:
     )
     found = _codes(tmp_path, text, "ended")
     assert found == {"analysis_period_not_covered": ["warning:15:t_report"]}  # a line added
-    found = period_findings(load_ruleset(tmp_path / "ended.yaml"))
-    (f,) = [f for f in found if f.code == "analysis_period_not_covered"]
+    issues = period_findings(load_ruleset(tmp_path / "ended.yaml"))
+    (f,) = [f for f in issues if f.code == "analysis_period_not_covered"]
     assert f.ctx["day"] == "2021-03-01" and "statute_a [2020-01-01, 2021-03-01)" in f.message
 
 
@@ -356,8 +356,8 @@ def test_check_notes_a_rule_whose_law_came_later_than_its_layer(tmp_path: Path) 
     text = CHECKED.replace("    effective: 2020-01-01\n", "    effective: 2021-03-01\n")
     found = _codes(tmp_path, text, "late")
     assert found == {"analysis_period_not_covered": ["info:14:t_report"]}
-    found = period_findings(load_ruleset(tmp_path / "late.yaml"))
-    (f,) = [f for f in found if f.code == "analysis_period_not_covered"]
+    issues = period_findings(load_ruleset(tmp_path / "late.yaml"))
+    (f,) = [f for f in issues if f.code == "analysis_period_not_covered"]
     assert f.ctx["day"] == "2020-01-01" and "applies only from 2021-03-01" in f.message
 
 
