@@ -571,7 +571,7 @@ __all__ = [
 ]
 
 
-def invariant_periods(ruleset: Ruleset) -> list[dt.date]:
+def invariant_periods(ruleset: Ruleset, *, besides: dt.date | None = None) -> list[dt.date]:
     """One day of each legal period that the invariants can tell apart, sorted.
 
     The invariants read a decision's action, duties, methods, reports, ranks and supervisor,
@@ -581,13 +581,14 @@ def invariant_periods(ruleset: Ruleset) -> list[dt.date]:
     the exceptions and rank titles in force, and whether the grid and the opportunity setting
     cite anything. Periods that differ only in what is cited (a case decided, a source that
     took effect beside others) give the same verdict, so each such group is checked once:
-    exact, and far fewer sweeps than one per period.
+    exact, and far fewer sweeps than one per period. `besides`: leave out the group of that
+    day (one checked already, e.g. today's by `intervene check`).
     """
     base = ruleset.undated()
-    first: dict[tuple[Any, ...], dt.date] = {}
-    for day in sorted({dt.date.min, *base.periods(), dt.date.today()}):
+
+    def key(day: dt.date) -> tuple[Any, ...]:
         p = base.period(day).program
-        key = (
+        return (
             tuple(r.id for r in p.rules),
             repr(sorted(p.force_grid.items())),
             p.opportunity.min_duration_s,
@@ -596,5 +597,10 @@ def invariant_periods(ruleset: Ruleset) -> list[dt.date]:
             tuple((e.layer, e.invariant, repr(e.when)) for e in p.exceptions),
             tuple(sorted(p.rank_aliases.items())),
         )
-        first.setdefault(key, day)
+
+    first: dict[tuple[Any, ...], dt.date] = {}
+    for day in sorted({dt.date.min, *base.periods(), dt.date.today()}):
+        first.setdefault(key(day), day)
+    if besides is not None:
+        first.pop(key(besides), None)
     return sorted(first.values())
