@@ -40,6 +40,22 @@ COURT_CIRCUIT = r"^(1st|2nd|3rd|[4-9]th|10th|11th|dc|federal|supreme_court)$"
 _CFG = ConfigDict(extra="forbid", frozen=True)
 
 
+def check_known_by(value: dt.date | None, info: ValidationInfo) -> dt.date | None:
+    """`in_force_by` closes the uncertain window opened by `not_before`, and follows it."""
+    if value is not None and info.data.get("not_before") is None:
+        raise PydanticCustomError(
+            "period_bound",
+            "in_force_by {value} without not_before: it ends the uncertain window that "
+            "starts at a lower bound",
+            {
+                "value": value.isoformat(),
+                "help": "give `not_before` (the lower bound), or write the date read as "
+                "`effective`",
+            },
+        )
+    return check_period(value, info, ("not_before",), "in_force_by")
+
+
 class SourceSpec(BaseModel):
     """A legal or policy source the layer cites (ids as in the project's sources list)."""
 
@@ -100,18 +116,7 @@ class SourceSpec(BaseModel):
     @field_validator("in_force_by")
     @classmethod
     def _known_by(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        if value is not None and info.data.get("not_before") is None:
-            raise PydanticCustomError(
-                "period_bound",
-                "in_force_by {value} without not_before: it ends the uncertain window that "
-                "starts at a lower bound",
-                {
-                    "value": value.isoformat(),
-                    "help": "give `not_before` (the lower bound), or write the date read as "
-                    "`effective`",
-                },
-            )
-        return check_period(value, info, ("not_before",), "in_force_by")
+        return check_known_by(value, info)
 
     @field_validator("ended")
     @classmethod
@@ -494,18 +499,7 @@ class RulesetSpec(BaseModel):
     @field_validator("in_force_by")
     @classmethod
     def _known_by(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        if value is not None and info.data.get("not_before") is None:
-            raise PydanticCustomError(
-                "period_bound",
-                "in_force_by {value} without not_before: it ends the uncertain window that "
-                "starts at a lower bound",
-                {
-                    "value": value.isoformat(),
-                    "help": "give `not_before` (the lower bound), or write the date read as "
-                    "`effective`",
-                },
-            )
-        return check_period(value, info, ("not_before",), "in_force_by")
+        return check_known_by(value, info)
 
     @field_validator("ended")
     @classmethod
