@@ -26,7 +26,7 @@ from intervene_rules.analysis.invariants import (
 from intervene_rules.analysis.space import Space
 from intervene_rules.analysis.sweep import Walk
 from intervene_rules.decision import TraceStep
-from intervene_rules.engine.merge import Merger, build_decision
+from intervene_rules.engine.merge import Merger
 from intervene_rules.engine.table import DatedTable
 from intervene_rules.errors import AnalysisBudgetError
 from intervene_rules.ruleset.ir import Rule
@@ -262,14 +262,14 @@ def test_invariant_1_a_situation_without_a_decision_is_caught(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Totality: the merge fails on one class (medical distress)."""
-    real = build_decision
+    real = Merger.build
 
-    def fails(view: Any, row: dict[str, Any], fired: Any, as_of: dt.date | None) -> Decision:
+    def fails(self: Merger, row: dict[str, Any], fired: Any, as_of: dt.date | None) -> Decision:
         if row["subject.medical_distress"]:
             raise ValueError("planted")
-        return real(view, row, fired, as_of)
+        return real(self, row, fired, as_of)
 
-    monkeypatch.setattr("intervene_rules.analysis.sweep.build_decision", fails)
+    monkeypatch.setattr(Merger, "build", fails)
     v = _violated(tmp_path)[1]
     assert v.situation.subject.medical_distress is True
     assert "no decision: ValueError: planted" in v.message

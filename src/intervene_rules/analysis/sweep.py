@@ -8,7 +8,7 @@ each comparison group lies inside one block and memory stays bounded by a block.
 No pydantic object is built per point. A row is updated in place, axis by axis, from
 tables of row fragments that the engine's own `make_row` produced (so the derived fields
 are the engine's); the native evaluator fires on it; the decision is built directly with
-`build_decision` once per distinct firing and per distinct value of the row fields the
+`Merger.build` once per distinct firing and per distinct value of the row fields the
 merge actually read (recorded while it builds: a new read in the merge is keyed
 automatically, it cannot go stale). Checks see each point as an `Outcome`: the decision
 and a few small precomputed facts about it.
@@ -42,7 +42,7 @@ from intervene_rules.analysis.space import (
 )
 from intervene_rules.decision import Decision
 from intervene_rules.engine.classes import tests_of
-from intervene_rules.engine.merge import build_decision
+from intervene_rules.engine.merge import Merger
 from intervene_rules.engine.native import Firings
 from intervene_rules.engine.row import Row, make_row
 from intervene_rules.engine.table import table_for
@@ -176,12 +176,18 @@ class Outcome:
     derivation_basis: tuple[str, ...] = ()
 
     @classmethod
-    def of(cls, ruleset: Ruleset, row: Row, fired: Firings) -> tuple[Outcome, tuple[str, ...]]:
-        """The outcome of `fired` at `row`, and the row fields the merge read."""
+    def of(
+        cls, ruleset: Ruleset, merger: Merger, row: Row, fired: Firings
+    ) -> tuple[Outcome, tuple[str, ...]]:
+        """The outcome of `fired` at `row`, and the row fields the merge read.
+
+        `merger` is the walk's own (not the engine's, so invariant 1 compares two
+        computations); it shares the parts of decisions (steps, citations, bodies), which
+        depend only on what it reads of the row, and every build reads the row afresh.
+        """
         tracked = _Reads(row)
-        day = ruleset.as_of
         try:
-            d = build_decision(ruleset.period(day or dt.date.today()), tracked, fired, day)
+            d = merger.build(tracked, fired, ruleset.as_of)
         except Exception as exc:  # invariant 1 reports it: every situation gets a decision
             return cls(fired, None, f"{type(exc).__name__}: {exc}"), tuple(sorted(tracked.read))
         deciding = [r for r in fired if r.stage is Stage.DETERMINE_ACTION]
@@ -274,6 +280,7 @@ class Side:
         self.ruleset = ruleset
         self.rows = Rows(ruleset, space)
         self.fire: Callable[[Row], Firings] = table_for(ruleset).native.fire
+        self.merger = Merger(ruleset.period(ruleset.as_of or dt.date.today()), None, self.fire)
         self.tested = {t.field for r in ruleset.program.rules for t in tests_of(r.when)}
         self.keyed: tuple[str, ...] = ()
         self.memo: dict[Any, Outcome] = {}
@@ -304,7 +311,7 @@ class Side:
             if out is not None:
                 break
         else:
-            out, read_list = Outcome.of(self.ruleset, row, fired)
+            out, read_list = Outcome.of(self.ruleset, self.merger, row, fired)
             self.builds += 1
             read = frozenset(read_list)
             for keys, getter, table in slots:
