@@ -41,8 +41,8 @@ from intervene_rules.analysis.space import (
     Space,
 )
 from intervene_rules.decision import Decision
-from intervene_rules.engine.classes import tests_of
-from intervene_rules.engine.merge import Merger
+from intervene_rules.engine.classes import RANK_FIELDS, tests_of
+from intervene_rules.engine.merge import Merger, reads
 from intervene_rules.engine.native import Firings
 from intervene_rules.engine.row import Row, make_row
 from intervene_rules.engine.table import table_for
@@ -268,12 +268,11 @@ class Side:
     """One ruleset being walked: its rows, its evaluator and its memo of outcomes.
 
     Firings depend only on the row fields the rules test (known from the program); a
-    decision only on the firings and the fields the merge read while building it
-    (recorded per build, as they may depend on values: the force grid's fields are read
-    only when force exceeds the grid). So a decision is built once per distinct firing
-    and merge input, and points are memoised on the values of the fields tested and ever
-    read (`keyed`); when a build reads a field never read before, that key grows and the
-    point memo starts afresh (`version` tells the walk).
+    decision only on the firings, the row's `Reads` (completed) and the ranks, as for the
+    engine (`merge.share_key`). So a decision is built once per distinct firing, `Reads`
+    and rank pair, and points are memoised on the values of the fields tested and ever
+    read (`keyed`, the reads recorded per build); when a build reads a field never read
+    before, that key grows and the point memo starts afresh (`version` tells the walk).
     """
 
     def __init__(self, ruleset: Ruleset, space: Space) -> None:
@@ -284,9 +283,8 @@ class Side:
         self.tested = {t.field for r in ruleset.program.rules for t in tests_of(r.when)}
         self.keyed: tuple[str, ...] = ()
         self.memo: dict[Any, Outcome] = {}
-        # firing ids -> [(fields the merge read, their getter, {their values: outcome})]
-        self.built: dict[tuple[int, ...], list[tuple[frozenset[str], Getter, dict[Any, Outcome]]]]
-        self.built = {}
+        # (firing ids, the completed `Reads`, the ranks) -> outcome
+        self.built: dict[tuple[Any, ...], Outcome] = {}
         self.builds = 0
         self.version = 0
         self._rekey(frozenset())
@@ -305,22 +303,14 @@ class Side:
         if hit is not None:
             return hit
         fired = self.fire(row)
-        slots = self.built.setdefault(tuple(map(id, fired)), [])
-        for _, getter, table in slots:
-            out = table.get(getter(row))
-            if out is not None:
-                break
-        else:
+        seen = self.merger.complete(reads(row), row)
+        k = (tuple(map(id, fired)), seen, row[RANK_FIELDS[0]], row[RANK_FIELDS[1]])
+        out = self.built.get(k)
+        if out is None:
             out, read_list = Outcome.of(self.ruleset, self.merger, row, fired)
             self.builds += 1
+            self.built[k] = out
             read = frozenset(read_list)
-            for keys, getter, table in slots:
-                if keys == read:
-                    table[getter(row)] = out
-                    break
-            else:
-                getter = _getter(tuple(sorted(read)))
-                slots.append((read, getter, {getter(row): out}))
             if not read <= set(self.keyed):
                 self._rekey(read)
         self.memo[self.key(row)] = out
