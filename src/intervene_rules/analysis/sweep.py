@@ -393,6 +393,7 @@ class Walk:
             for j in range(n)
         ]
         self._patterns: list[dict[Any, Pattern]] = [{} for _ in self.sides]
+        self._by_outs: list[dict[tuple[int, ...], Pattern]] = [{} for _ in self.sides]
         self._pattern_version = [-1 for _ in self.sides]
 
     def point(self, b: Block, j: int) -> Point:
@@ -450,7 +451,15 @@ class Walk:
                 update(cell)
                 o = side.memo.get(side.key(row))
                 append(side.outcome(row) if o is None else o)
-        pattern = Pattern(outs)
+        # blocks whose outcomes are the same objects share one pattern, and so what the
+        # checks derive from it (outcomes are interned per firing, Reads and ranks)
+        same = self._by_outs[k]
+        sig = tuple(map(id, outs))
+        pattern = same.get(sig)
+        if pattern is None:
+            if len(same) >= MAX_PATTERNS:
+                same.clear()
+            pattern = same[sig] = Pattern(outs)
         if side.version == self._pattern_version[k]:
             if len(patterns) >= MAX_PATTERNS:
                 patterns.clear()
