@@ -42,7 +42,7 @@ from intervene_rules.analysis.space import (
 )
 from intervene_rules.decision import Decision
 from intervene_rules.engine.classes import RANK_FIELDS, tests_of
-from intervene_rules.engine.merge import Merger, reads
+from intervene_rules.engine.merge import READ_FIELDS, Merger, Reads, reads_of
 from intervene_rules.engine.native import Firings
 from intervene_rules.engine.row import Row, make_row
 from intervene_rules.engine.table import table_for
@@ -265,14 +265,16 @@ class Rows:
 
 
 class Side:
-    """One ruleset being walked: its rows, its evaluator and its memo of outcomes.
+    """One ruleset being walked: its rows, its evaluator and its memos.
 
-    Firings depend only on the row fields the rules test (known from the program); a
-    decision only on the firings, the row's `Reads` (completed) and the ranks, as for the
-    engine (`merge.share_key`). So a decision is built once per distinct firing, `Reads`
-    and rank pair, and points are memoised on the values of the fields tested and ever
-    read (`keyed`, the reads recorded per build); when a build reads a field never read
-    before, that key grows and the point memo starts afresh (`version` tells the walk).
+    Firings depend only on the row fields the rules test (known from the program), so
+    they are memoised on those (`fire_key`). A decision depends only on the firings and on
+    the ranks and the row's completed `Reads`, as for the engine's shared decisions
+    (`merge.share_key`); so a decision is built once per distinct firing, `Reads` and rank
+    pair.
+    Each build records what it actually read: a read outside `Merger.row_reads` (a new
+    read in the merge not declared there) stops the walk instead of returning stale
+    outcomes.
     """
 
     def __init__(self, ruleset: Ruleset, space: Space) -> None:
@@ -281,39 +283,45 @@ class Side:
         self.fire: Callable[[Row], Firings] = table_for(ruleset).native.fire
         self.merger = Merger(ruleset.period(ruleset.as_of or dt.date.today()), None, self.fire)
         self.tested = {t.field for r in ruleset.program.rules for t in tests_of(r.when)}
-        self.keyed: tuple[str, ...] = ()
-        self.memo: dict[Any, Outcome] = {}
-        # (firing ids, the completed `Reads`, the ranks) -> outcome
+        merge_reads = self.merger.row_reads
+        fields = tuple(self.rows.base)
+        self.keyed = tuple(k for k in fields if k in self.tested or k in merge_reads)
+        """Every row field an outcome depends on."""
+        self.key: Getter = _getter(self.keyed)
+        self.fire_key: Getter = _getter(tuple(k for k in fields if k in self.tested))
+        self.read_key: Getter = _getter(READ_FIELDS)
+        self.rank_key: Getter = _getter(RANK_FIELDS)
+        self.reads: dict[Any, Reads] = {}
+        self._merge_reads = frozenset(merge_reads)
+        self.fired: dict[Any, tuple[tuple[int, ...], Firings]] = {}
+        # (firing ids, the completed Reads, the ranks) -> outcome
         self.built: dict[tuple[Any, ...], Outcome] = {}
         self.builds = 0
-        self.version = 0
-        self._rekey(frozenset())
-
-    def _rekey(self, read: frozenset[str]) -> None:
-        self.keyed = tuple(
-            k for k in self.rows.base if k in read or k in self.tested or k in self.keyed
-        )
-        self.key: Getter = _getter(self.keyed)
-        self.memo = {}
-        self.version += 1
 
     def outcome(self, row: Row) -> Outcome:
-        """The outcome at `row` (memoised; the walk inlines the hit path)."""
-        hit = self.memo.get(self.key(row))
-        if hit is not None:
-            return hit
-        fired = self.fire(row)
-        seen = self.merger.complete(reads(row), row)
-        k = (tuple(map(id, fired)), seen, row[RANK_FIELDS[0]], row[RANK_FIELDS[1]])
+        """The outcome at `row` (memoised)."""
+        fk = self.fire_key(row)
+        hit = self.fired.get(fk)
+        if hit is None:
+            fired = self.fire(row)
+            hit = self.fired[fk] = (tuple(map(id, fired)), fired)
+        values = self.read_key(row)
+        seen = self.reads.get(values)
+        if seen is None:
+            seen = self.reads[values] = reads_of(*values)
+        if seen.opportunity_unknown:  # completing it reads more of the row
+            seen = self.merger.complete(seen, row)
+        k = (hit[0], seen, self.rank_key(row))
         out = self.built.get(k)
         if out is None:
-            out, read_list = Outcome.of(self.ruleset, self.merger, row, fired)
+            out, read = Outcome.of(self.ruleset, self.merger, row, hit[1])
             self.builds += 1
             self.built[k] = out
-            read = frozenset(read_list)
-            if not read <= set(self.keyed):
-                self._rekey(read)
-        self.memo[self.key(row)] = out
+            if not self._merge_reads.issuperset(read):  # pragma: no cover - a merge change
+                raise AssertionError(
+                    f"the merge read {sorted(set(read) - self._merge_reads)}, "
+                    "not in Merger.row_reads: declare it there"
+                )
         return out
 
 
@@ -394,7 +402,6 @@ class Walk:
         ]
         self._patterns: list[dict[Any, Pattern]] = [{} for _ in self.sides]
         self._by_outs: list[dict[tuple[int, ...], Pattern]] = [{} for _ in self.sides]
-        self._pattern_version = [-1 for _ in self.sides]
 
     def point(self, b: Block, j: int) -> Point:
         """The point at inner index `j` of block `b`."""
@@ -430,9 +437,6 @@ class Walk:
         row.update(grid[(opp, du, 0, 0)])  # the outer fields of the cells (inner ones: below)
         # a block is decided by the outer values of the keyed fields (the inner ones are
         # the same in every block)
-        if self._pattern_version[k] != side.version:
-            self._patterns[k].clear()
-            self._pattern_version[k] = side.version
         patterns = self._patterns[k]
         # has_opportunity of a cell depends on the outer opportunity and duration too
         block_key = (side.key(row), opp, du)
@@ -442,15 +446,14 @@ class Walk:
         ranks = list(frags[(RANKS,)].values())
         nt, ns = self.space.shape[FORCE_TYPE], self.space.shape[RESISTANCE]
         cells = [grid[(opp, du, t, s)] for t in range(nt) for s in range(ns)]
-        update = row.update
+        update, outcome = row.update, side.outcome
         outs: list[Outcome] = []
         append = outs.append
         for rank in ranks:
             update(rank)
             for cell in cells:
                 update(cell)
-                o = side.memo.get(side.key(row))
-                append(side.outcome(row) if o is None else o)
+                append(outcome(row))
         # blocks whose outcomes are the same objects share one pattern, and so what the
         # checks derive from it (outcomes are interned per firing, Reads and ranks)
         same = self._by_outs[k]
@@ -460,10 +463,9 @@ class Walk:
             if len(same) >= MAX_PATTERNS:
                 same.clear()
             pattern = same[sig] = Pattern(outs)
-        if side.version == self._pattern_version[k]:
-            if len(patterns) >= MAX_PATTERNS:
-                patterns.clear()
-            patterns[block_key] = pattern
+        if len(patterns) >= MAX_PATTERNS:
+            patterns.clear()
+        patterns[block_key] = pattern
         return pattern
 
     def run(

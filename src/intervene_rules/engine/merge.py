@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 
 from intervene_rules.decision import Citation, Decision, JsonMemo, Notice, ReportDue, TraceStep
 from intervene_rules.durations import iso_seconds
-from intervene_rules.engine.classes import tests_of
+from intervene_rules.engine.classes import RANK_FIELDS, tests_of
 from intervene_rules.engine.native import ClosureEvaluator
 from intervene_rules.engine.row import DERIVATIONS, Row
 from intervene_rules.fields import INPUT_NAMES
@@ -247,6 +247,10 @@ class Merger:
             if name in tested or any(name in d.inputs for d in self._alt_derived)
         )
         """What `complete` reads and derives: the fields the rules test (their inputs)."""
+        self.row_reads: frozenset[str] = frozenset((*RANK_FIELDS, *READ_FIELDS, *self._alt_inputs))
+        """Every row field `build` may read: the ranks, `READ_FIELDS` (through `reads`) and
+        what `complete` reads. A decision of this merger is a function of these and of the
+        rules fired (the analysis memoises on them)."""
         self._json = json_budget
         """Bytes of JSON the memos of the bodies may keep; None: no memos (reference path)."""
         self._bits = {r.id: 1 << i for i, r in enumerate(view.program.rules)}
