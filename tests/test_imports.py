@@ -143,7 +143,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"engine"}),
     frozenset({"_evaluate"}),
     frozenset({"__init__"}),
-    frozenset({"analysis", "testing", "reference"}),
+    frozenset({"analysis", "testing", "reference", "service"}),
     frozenset({"cli"}),
 )
 """Rooms of the package from the bottom (the contract's words) to the top (the command)."""

@@ -1,0 +1,527 @@
+"""The ASGI application: rulesets loaded and compiled at start, answered over HTTP.
+
+FastAPI (on Starlette, served by uvicorn) for routing, OpenAPI and the lifespan; the
+evaluation endpoints read the raw body and write the decision's own JSON, so a request
+costs one pydantic validation (`Situation.model_validate_json`) and the decision's memoised
+serialisation, not FastAPI's generic body parsing and response validation twice over. The
+OpenAPI document still names the library's `Situation` and `Decision` models.
+
+Evaluation is CPU-bound and takes microseconds, so it runs on the event loop (a thread hop
+would cost more than the work); reading a slow client's body is bounded by a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import ValidationError
+from starlette.requests import ClientDisconnect
+
+from intervene_rules import Decision, Ruleset, Situation, evaluate, load_ruleset
+from intervene_rules.errors import InterveneRulesError
+from intervene_rules.service import models
+from intervene_rules.service.config import ServiceConfig
+from intervene_rules.service.problems import (
+    MEDIA_TYPE,
+    Problem,
+    ServiceError,
+    invalid_situation,
+    problem,
+)
+
+NDJSON = "application/x-ndjson"
+BATCH_CHUNK = 256
+"""Decisions per chunk written to a batch response (each chunk is one write)."""
+
+
+def parse_pins(pins: tuple[str, ...], refs: tuple[str, ...]) -> dict[str, str]:
+    """`ID=sha256:…` items as {ruleset ref: pin}; a bare `sha256:…` pins the only ruleset.
+
+    Raises:
+        ValueError: saying which item is malformed and how to write it.
+
+    """
+    out: dict[str, str] = {}
+    for item in pins:
+        ref, sep, digest = item.rpartition("=")
+        if not sep:
+            if len(refs) != 1:
+                raise ValueError(
+                    f"--pin {item!r} names no ruleset: write ID=sha256:... when serving "
+                    "several rulesets"
+                )
+            ref, digest = refs[0], item
+        out[ref] = digest
+    return out
+
+
+def load_rulesets(config: ServiceConfig) -> dict[str, Ruleset]:
+    """Every ruleset served, by id, loaded, pinned and compiled for each of its periods.
+
+    Raises:
+        RulesetError: a ruleset is invalid or its digest is not the pinned one.
+        ValueError: a malformed pin, or two rulesets with one id.
+
+    """
+    from intervene_rules.engine.table import engine_for
+    from intervene_rules.ruleset.load import bundled_ids
+
+    refs = config.rulesets or tuple(bundled_ids())
+    pins = parse_pins(config.pins, refs)
+    unknown = sorted(set(pins) - set(refs))
+    if unknown:
+        raise ValueError(f"--pin names rulesets not served: {', '.join(unknown)}")
+    out: dict[str, Ruleset] = {}
+    for ref in refs:
+        pin = pins.get(ref)
+        rs = (
+            load_ruleset(ref, allow_paths=config.allow_paths)
+            if pin is None
+            else load_ruleset(ref, allow_paths=config.allow_paths, pin=pin)  # type: ignore[call-arg,unused-ignore]
+        )
+        if rs.id in out:
+            raise ValueError(f"two rulesets have the id {rs.id!r}: serve one of them")
+        out[rs.id] = rs
+        # compiled now, never on a request: every legal period's evaluator and table
+        for day in [dt.date.min, *rs.periods()]:
+            engine_for(rs.period(day))
+    return out
+
+
+class _State:
+    """What the endpoints share: the rulesets, the decision log, readiness."""
+
+    def __init__(self, config: ServiceConfig, rulesets: dict[str, Ruleset]) -> None:
+        self.config = config
+        self.rulesets = rulesets
+        self.log: Any = None
+        self.ready = False
+        self.titles = {rid: tuple(rs.program.rank_aliases) for rid, rs in rulesets.items()}
+
+
+def _problem_response(p: Problem, request: Request) -> Response:
+    p = p.model_copy(update={"instance": request.url.path, "request_id": _request_id(request)})
+    return Response(
+        p.model_dump_json(exclude_none=True),
+        status_code=p.status,
+        media_type=MEDIA_TYPE,
+        headers={"X-Request-Id": p.request_id or ""},
+    )
+
+
+def _request_id(request: Request) -> str:
+    rid: str | None = request.scope.get("intervene.request_id")
+    if rid is None:
+        given = request.headers.get("x-request-id")
+        rid = given[:200] if given else uuid.uuid4().hex
+        request.scope["intervene.request_id"] = rid
+    return rid
+
+
+async def _body(request: Request, limit: int, timeout: float) -> bytes:
+    """The request body, refused when over `limit` bytes or not received within `timeout`."""
+    length = request.headers.get("content-length")
+    if length is not None and length.isdigit() and int(length) > limit:
+        raise problem(
+            413,
+            "body_too_large",
+            "The body is too large",
+            f"the body has {int(length):,} bytes; at most {limit:,} are accepted here",
+        )
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise problem(
+                        413,
+                        "body_too_large",
+                        "The body is too large",
+                        f"the body is over {limit:,} bytes, the most accepted here",
+                    )
+                chunks.append(chunk)
+    except ClientDisconnect:  # nobody to answer; the response is dropped by the server
+        raise problem(
+            400, "client_disconnected", "Client disconnected", "the body was not completed"
+        ) from None
+    except TimeoutError:
+        raise problem(
+            408,
+            "body_timeout",
+            "The body arrived too slowly",
+            f"the body was not received within {timeout:g} s",
+        ) from None
+    return b"".join(chunks)
+
+
+def _as_of(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise problem(
+            400,
+            "bad_as_of",
+            "as_of is not a date",
+            f"as_of={value!r} is not a date: write YYYY-MM-DD, e.g. as_of=2021-06-01",
+        ) from None
+
+
+def create_app(config: ServiceConfig | None = None) -> FastAPI:
+    """The service for `config` (from the environment when None: uvicorn's workers).
+
+    Loads and compiles every ruleset before returning.
+
+    Raises:
+        RulesetError: a ruleset is invalid or not the pinned one.
+        ValueError: a malformed pin.
+        InterveneRulesError: the decision log cannot be opened.
+
+    """
+    config = config or ServiceConfig.from_env()
+    state = _State(config, load_rulesets(config))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if config.decision_log is not None:
+            from intervene_rules.decision_log import DecisionLog
+
+            state.log = DecisionLog(config.decision_log, durability=config.durability)
+        state.ready = True
+        try:
+            yield
+        finally:
+            state.ready = False
+            if state.log is not None:
+                state.log.close()  # in-flight requests have finished: flush
+
+    app = FastAPI(
+        title="intervene_rules",
+        version=_version(),
+        summary="What duty-to-intervene law and policy require of an observing officer.",
+        description="Decision support, not legal advice. Every decision names the sources "
+        "it rests on and how far each was verified.",
+        lifespan=lifespan,
+        responses={
+            400: {"model": Problem, "description": "Unreadable request"},
+        },
+    )
+    app.state.intervene = state
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(request: Request, exc: ServiceError) -> Response:
+        return _problem_response(exc.problem, request)
+
+    @app.exception_handler(404)
+    async def _not_found(request: Request, exc: Exception) -> Response:
+        return _problem_response(
+            problem(404, "not_found", "Not found", f"no endpoint {request.url.path}").problem,
+            request,
+        )
+
+    @app.exception_handler(405)
+    async def _not_allowed(request: Request, exc: Exception) -> Response:
+        return _problem_response(
+            problem(
+                405,
+                "method_not_allowed",
+                "Method not allowed",
+                f"{request.method} is not allowed on {request.url.path}",
+            ).problem,
+            request,
+        )
+
+    @app.exception_handler(ValidationError)
+    async def _bad_query(request: Request, exc: ValidationError) -> Response:
+        return _problem_response(invalid_situation(exc).problem, request)
+
+    from fastapi.exceptions import RequestValidationError
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_parameters(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        where = ".".join(str(p) for p in first["loc"])
+        return _problem_response(
+            problem(400, "bad_request", "Invalid request", f"{where}: {first['msg']}").problem,
+            request,
+        )
+
+    def ruleset(rid: str) -> Ruleset:
+        rs = state.rulesets.get(rid)
+        if rs is None:
+            raise problem(
+                404,
+                "unknown_ruleset",
+                "No such ruleset",
+                f"no ruleset {rid!r} is served here; served: {', '.join(sorted(state.rulesets))}",
+            )
+        return rs
+
+    problem_responses: dict[int | str, dict[str, Any]] = {
+        404: {"model": Problem, "description": "Unknown ruleset", "content": {MEDIA_TYPE: {}}},
+        413: {"model": Problem, "description": "Body too large", "content": {MEDIA_TYPE: {}}},
+        422: {"model": Problem, "description": "Invalid situation", "content": {MEDIA_TYPE: {}}},
+    }
+    situation_body = {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Situation"}}},
+        }
+    }
+
+    def decide(
+        rs: Ruleset, body: bytes | dict[str, Any], as_of: dt.date | None, prefix: tuple[Any, ...]
+    ) -> Decision:
+        try:
+            return evaluate(rs, body, as_of=as_of)
+        except ValidationError as exc:
+            raise invalid_situation(exc, state.titles[rs.id], prefix=prefix) from None
+        except InterveneRulesError as exc:  # pragma: no cover - an evaluator failed
+            raise problem(500, "evaluation_failed", "Evaluation failed", str(exc)) from None
+
+    def record(
+        request: Request, body: bytes | dict[str, Any], d: Decision, as_of: dt.date | None
+    ) -> str | None:
+        if state.log is None:
+            return None
+        situation = json.loads(body) if isinstance(body, bytes) else body
+        decision_id: str = state.log.record(
+            situation,
+            d,
+            as_of=as_of,
+            request_id=_request_id(request),
+            reference=request.headers.get("x-reference"),
+        )
+        return decision_id
+
+    @app.post(
+        "/v1/rulesets/{rid}/evaluate",
+        summary="Decide one situation",
+        response_model=Decision,
+        responses={
+            **problem_responses,
+            200: {
+                "description": "The decision (with `explain=true`: the decision and its "
+                "explanation, `ExplainedDecision`)",
+            },
+        },
+        openapi_extra=situation_body,
+    )
+    async def evaluate_one(
+        rid: str,
+        request: Request,
+        as_of: str | None = Query(
+            None, description="Apply the law in force on this date (YYYY-MM-DD); default today."
+        ),
+        explain: bool = Query(False, description="Add the plain-language explanation."),
+    ) -> Response:
+        rs = ruleset(rid)
+        day = _as_of(as_of)
+        body = await _body(request, config.max_body_bytes, config.body_timeout_s)
+        d = decide(rs, body, day, ())
+        headers = {"X-Request-Id": _request_id(request)}
+        if (decision_id := record(request, body, d, day)) is not None:
+            headers["X-Decision-Id"] = decision_id
+        text = d.model_dump_json()
+        if explain:
+            text = f'{{"decision":{text},"explanation":{json.dumps(d.explain())}}}'
+        return Response(text, media_type="application/json", headers=headers)
+
+    @app.post(
+        "/v1/rulesets/{rid}/evaluate:batch",
+        summary="Decide many situations: a JSON array or NDJSON in, NDJSON out",
+        responses={
+            **problem_responses,
+            200: {
+                "description": "One line per situation, in order: the decision, or "
+                '`{"index": i, "problem": {...}}` for a situation that is not valid',
+                "content": {NDJSON: {}},
+            },
+        },
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Situation"},
+                        }
+                    },
+                    NDJSON: {"schema": {"$ref": "#/components/schemas/Situation"}},
+                },
+            }
+        },
+    )
+    async def evaluate_batch(
+        rid: str,
+        request: Request,
+        as_of: str | None = Query(None, description="As for evaluate."),
+    ) -> Response:
+        rs = ruleset(rid)
+        day = _as_of(as_of)
+        body = await _body(request, config.max_batch_bytes, config.body_timeout_s)
+        items = _batch_items(body)
+
+        def lines() -> Iterator[bytes]:
+            out: list[str] = []
+            for i, item in enumerate(items):
+                try:
+                    if isinstance(item, ServiceError):
+                        raise item
+                    d = decide(rs, item, day, (i,))
+                    record(request, item, d, day)
+                    out.append(d.model_dump_json())
+                except ServiceError as exc:
+                    p = exc.problem.model_dump_json(exclude_none=True)
+                    out.append(f'{{"index":{i},"problem":{p}}}')
+                if len(out) >= BATCH_CHUNK:
+                    yield ("\n".join(out) + "\n").encode()
+                    out = []
+            if out:
+                yield ("\n".join(out) + "\n").encode()
+
+        return StreamingResponse(
+            lines(), media_type=NDJSON, headers={"X-Request-Id": _request_id(request)}
+        )
+
+    @app.get(
+        "/v1/rulesets", summary="The rulesets served", response_model=list[models.RulesetSummary]
+    )
+    async def list_served() -> Response:
+        body = [
+            models.summary(rs).model_dump(mode="json") for _, rs in sorted(state.rulesets.items())
+        ]
+        return JSONResponse(body)
+
+    @app.get(
+        "/v1/rulesets/{rid}",
+        summary="A ruleset: layers, digest, sources and periods of force",
+        response_model=models.RulesetDetail,
+        responses={404: problem_responses[404]},
+    )
+    async def ruleset_detail(rid: str) -> Response:
+        return Response(
+            models.detail(ruleset(rid)).model_dump_json(), media_type="application/json"
+        )
+
+    @app.get(
+        "/v1/rulesets/{rid}/schema/situation",
+        summary="The JSON Schema of the situations this ruleset accepts (its rank titles too)",
+        responses={404: problem_responses[404]},
+    )
+    async def situation_schema(rid: str) -> JSONResponse:
+        return JSONResponse(situation_schema_for(ruleset(rid)))
+
+    @app.get("/v1/schema/decision", summary="The JSON Schema of a decision")
+    async def decision_schema() -> JSONResponse:
+        return JSONResponse(Decision.model_json_schema())
+
+    @app.get("/healthz", summary="Liveness: the process answers", response_model=models.Health)
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok", "rulesets": len(state.rulesets)})
+
+    @app.get(
+        "/readyz",
+        summary="Readiness: rulesets compiled, decision log open",
+        response_model=models.Health,
+    )
+    async def readyz() -> JSONResponse:
+        ok = state.ready
+        return JSONResponse(
+            {"status": "ready" if ok else "starting", "rulesets": len(state.rulesets)},
+            status_code=200 if ok else 503,
+        )
+
+    _with_situation_schema(app)
+    return app
+
+
+def _batch_items(body: bytes) -> list[bytes | dict[str, Any] | ServiceError]:
+    """The situations of a batch body: a JSON array, or one JSON object per line."""
+    head = body.lstrip()[:1]
+    if head == b"[":
+        try:
+            data = json.loads(body)
+        except (ValueError, RecursionError) as exc:
+            raise problem(
+                400,
+                "batch_invalid_json",
+                "The body is not valid JSON",
+                f"the batch is not a JSON array: {exc}",
+            ) from None
+        if not isinstance(data, list):  # pragma: no cover - starts with '['
+            raise problem(400, "batch_not_array", "Not an array", "the batch is not an array")
+        return [x if isinstance(x, dict) else _not_object(i, x) for i, x in enumerate(data)]
+    return [line for line in body.splitlines() if line.strip()]
+
+
+def _not_object(i: int, x: Any) -> ServiceError:
+    return problem(
+        422,
+        "situation_not_object",
+        "The situation is not an object",
+        f"item {i} is {type(x).__name__}, not a JSON object",
+    )
+
+
+def situation_schema_for(rs: Ruleset) -> dict[str, Any]:
+    """The `Situation` JSON Schema with this ruleset's rank titles accepted for the ranks."""
+    schema = Situation.model_json_schema()
+    titles = sorted(rs.program.rank_aliases)
+    if titles:
+        rank = schema["$defs"]["Rank"]
+        rank["enum"] = [*rank["enum"], *titles]
+        rank["description"] = (
+            rank.get("description", "")
+            + " Rank titles of this ruleset: "
+            + "; ".join(f"{t} = {rs.program.rank_aliases[t].value}" for t in titles)
+            + "."
+        ).strip()
+    schema["title"] = f"Situation ({rs.id})"
+    return schema
+
+
+def _with_situation_schema(app: FastAPI) -> None:
+    """Put the library's `Situation` schema into the OpenAPI components (the bodies use it)."""
+    base: Callable[[], dict[str, Any]] = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            doc = base()
+            schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+            situation = Situation.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, sub in situation.pop("$defs", {}).items():
+                schemas.setdefault(name, sub)
+            schemas["Situation"] = situation
+            app.openapi_schema = doc
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _version() -> str:
+    from intervene_rules import __version__
+
+    return __version__
+
+
+def app_from_env() -> FastAPI:
+    """The factory uvicorn's worker processes call (`ServiceConfig` from the environment)."""
+    return create_app(ServiceConfig.from_env())
+
+
+__all__ = ["app_from_env", "create_app", "load_rulesets", "situation_schema_for"]
