@@ -1,7 +1,8 @@
 """The `intervene` command: a thin shell over the public API, the analysis and the tests.
 
 One module per subcommand group (`evaluate`, `catalogue` for `schema` and `list`, `check`,
-`diff`, `test`), one renderer of issues (`render`). The library never imports this package.
+`diff`, `test`, `bundle` for `bundle`, `verify-bundle` and `keygen`), one renderer of issues
+(`render`). The library never imports this package.
 
 Exit codes: 0 success, 1 the request could not be served (e.g. backend unavailable) or,
 for check/test/diff, findings, failures or differences; 2 unreadable input (bad ruleset,
@@ -17,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from intervene_rules.cli import catalogue, check, diff, evaluate, test
+from intervene_rules.cli import bundle, catalogue, check, diff, evaluate, test
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,6 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_parser(sub)
     diff.add_parser(sub)
     test.add_parser(sub)
+    bundle.add_parsers(sub)
     return p
 
 
@@ -64,6 +66,12 @@ def main(
             return check.run(args, out, err)
         if args.command == "diff":
             return diff.run(args, out, err)
+        if args.command == "bundle":
+            return bundle.run_bundle(args, out, err)
+        if args.command == "verify-bundle":
+            return bundle.run_verify(args, out, err)
+        if args.command == "keygen":
+            return bundle.run_keygen(args, out, err)
         return test.run(args, out, err)
     except BrokenPipeError:  # `intervene list | head`: the reader left; not an error
         with contextlib.suppress(OSError):

@@ -63,14 +63,14 @@ def parse_pin(pin: str, where: SourceLocation) -> str:
     """
     m = _PIN.match(pin.strip()) if isinstance(pin, str) else None
     if m is None:
-        shown = repr(pin) if len(str(pin)) <= 80 else repr(str(pin)[:60] + "…")
-        why = "it is empty" if isinstance(pin, str) and not pin.strip() else "it is not one"
+        text = str(pin)
+        shown = repr(text) if len(text) <= 80 else repr(text[:60] + "…")
+        head = "the pin is empty" if not text.strip() else f"pin {shown} is not a ruleset digest"
         raise RulesetError(
             [
                 Issue(
                     "bad_pin",
-                    f"pin {shown} is not a ruleset digest ({why}): a digest is `sha256:` "
-                    "and 64 hexadecimal digits",
+                    f"{head}: a digest is `sha256:` and 64 hexadecimal digits",
                     where,
                     help="copy the whole digest the ruleset was approved with, e.g. from "
                     "`intervene list` or the manifest of its bundle",
@@ -345,7 +345,7 @@ def _check_shape(data: Any, shown: str, pos: Pos) -> None:
         )
 
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        bad("this file is not a ruleset bundle (no `\"format\": \"intervene-rules-bundle\"`)", ())
+        bad('this file is not a ruleset bundle (no `"format": "intervene-rules-bundle"`)', ())
     if data.get("v") != VERSION:
         raise _refuse(
             "bundle_version",
@@ -366,9 +366,7 @@ def _check_shape(data: Any, shown: str, pos: Pos) -> None:
         if not isinstance(layer, dict) or not isinstance(layer.get("document"), dict):
             bad(f"layer {i} of the bundle has no document", ("layers", i))
         parents = layer.get("parents")
-        if not isinstance(parents, list) or not all(
-            type(p) is int and 0 <= p < i for p in parents
-        ):
+        if not isinstance(parents, list) or not all(type(p) is int and 0 <= p < i for p in parents):
             bad(
                 f"layer {i} of the bundle names its parents wrongly (positions of earlier "
                 "layers expected)",
@@ -401,8 +399,7 @@ def _check_order(data: dict[str, Any], merged: Merged, shown: str, pos: Pos) -> 
     if order != list(range(len(layers))):
         raise _refuse(
             "bundle_malformed",
-            "the bundle's layers are not in the order their `extends` gives (or some are "
-            "not used)",
+            "the bundle's layers are not in the order their `extends` gives (or some are not used)",
             _loc(shown, pos, ("layers",)),
             "a bundle is written by `intervene bundle`; write it again, do not edit it",
         )
