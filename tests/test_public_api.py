@@ -46,6 +46,7 @@ EXPECTED = [
     "evaluate",
     "list_rulesets",
     "load_ruleset",
+    "write_bundle",
 ]
 
 

@@ -22,7 +22,7 @@ from intervene_rules.errors import (
     RulesetError,
     ScenarioError,
 )
-from intervene_rules.ruleset.ruleset import Ruleset, list_rulesets, load_ruleset
+from intervene_rules.ruleset.ruleset import Ruleset, list_rulesets, load_ruleset, write_bundle
 from intervene_rules.situation import Actor, Force, Observer, Situation, Subject
 from intervene_rules.vocabulary import (
     Action,
@@ -76,4 +76,5 @@ __all__ = [
     "evaluate",
     "list_rulesets",
     "load_ruleset",
+    "write_bundle",
 ]

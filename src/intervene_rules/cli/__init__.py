@@ -1,7 +1,8 @@
 """The `intervene` command: a thin shell over the public API, the analysis and the tests.
 
 One module per subcommand group (`evaluate`, `catalogue` for `schema` and `list`, `check`,
-`diff`, `test`, `serve`), one renderer of issues (`render`). The library never imports this package.
+`diff`, `test`, `serve`, `bundle` for `bundle`, `verify-bundle` and `keygen`), one
+renderer of issues (`render`). The library never imports this package.
 
 Exit codes: 0 success, 1 the request could not be served (e.g. backend unavailable) or,
 for check/test/diff, findings, failures or differences; 2 unreadable input (bad ruleset,
@@ -17,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from intervene_rules.cli import catalogue, check, diff, evaluate, serve, test
+from intervene_rules.cli import bundle, catalogue, check, diff, evaluate, serve, test
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_parser(sub)
     test.add_parser(sub)
     serve.add_parser(sub)
+    bundle.add_parsers(sub)
     return p
 
 
@@ -67,6 +69,12 @@ def main(
             return diff.run(args, out, err)
         if args.command == "serve":
             return serve.run(args, out, err)
+        if args.command == "bundle":
+            return bundle.run_bundle(args, out, err)
+        if args.command == "verify-bundle":
+            return bundle.run_verify(args, out, err)
+        if args.command == "keygen":
+            return bundle.run_keygen(args, out, err)
         return test.run(args, out, err)
     except BrokenPipeError:  # `intervene list | head`: the reader left; not an error
         with contextlib.suppress(OSError):

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from intervene_rules._evaluate import MAX_SITUATION_BYTES
+from intervene_rules.cli.bundle import add_pin_option
 from intervene_rules.cli.options import add_colour_option, iso_date
 from intervene_rules.cli.render import fail, render_issues, use_colour
 from intervene_rules.errors import Issue
@@ -60,7 +61,9 @@ def add_parser(sub: Any) -> None:
     ev.add_argument("--example", help="use a bundled example situation (see --list-examples)")
     ev.add_argument("--list-examples", action="store_true", help="list the bundled examples")
     ev.add_argument(
-        "--ruleset", default=DEFAULT_RULESET, help="bundled ruleset id or ruleset file path"
+        "--ruleset",
+        default=DEFAULT_RULESET,
+        help="bundled ruleset id, ruleset file path, or bundle (*.bundle.json)",
     )
     ev.add_argument("--explain", action="store_true", help="print the explanation, not JSON")
     ev.add_argument("--backend", choices=["native", "durable"], default=None)
@@ -71,6 +74,7 @@ def add_parser(sub: Any) -> None:
         metavar="YYYY-MM-DD",
         help="apply the law and policy in force on this date (default: today)",
     )
+    add_pin_option(ev)
     add_colour_option(ev)
 
 
@@ -213,7 +217,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> in
             print(name, file=out)
         return 0
     try:
-        ruleset = load_ruleset(args.ruleset)
+        ruleset = load_ruleset(args.ruleset, pin=args.pin)
     except RulesetError as exc:
         print(render_issues(exc.issues, colour=colour), file=err)
         return 2

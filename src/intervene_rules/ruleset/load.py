@@ -70,6 +70,8 @@ class Layer:
     spec: RulesetSpec
     doc: Document
     kept: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    parents: list[Layer] = field(default_factory=list)
+    """The layers its `extends` entries named, in order (a bundle records them)."""
 
     def loc(self, *path: str | int) -> SourceLocation:
         """Location of a path inside this file."""
@@ -226,6 +228,32 @@ def load_layers(ref: str | Path, *, allow_paths: Iterable[str | Path] = ()) -> M
             roots.append(Path(extra).resolve())
     state = _Load(roots=tuple(roots))
     _visit(path, state, None)
+    return _merged(state)
+
+
+def merge_documents(docs: Sequence[Document]) -> Merged:
+    """Validate and merge documents already read (a bundle's layers), base first.
+
+    The layers are merged in the order given (`extends` is not followed: the caller checks
+    it against the order); each is validated as a file of the same content would be.
+
+    Raises:
+        RulesetError: a document is not a ruleset or cannot be validated, or is over a limit.
+
+    """
+    state = _Load(roots=())
+    for doc in docs:
+        if state.over_budget:
+            break
+        layer = _accept(doc, [], state)
+        if layer is None:
+            state.complete = False
+            continue
+        state.order.append(layer)
+    return _merged(state)
+
+
+def _merged(state: _Load) -> Merged:
     issues = state.issues
     if not state.complete or not state.order:
         # a missing or unreadable layer: what the others cite or conclude may be in it
@@ -344,6 +372,9 @@ def _visit(path: Path, state: _Load, from_loc: SourceLocation | None) -> None:
             )
             continue
         _visit(parent, state, loc)
+        found = state.seen.get(parent.resolve())
+        if found is not None:
+            layer.parents.append(found)
     state.stack.pop()
     state.seen[real] = layer
     state.order.append(layer)
@@ -393,6 +424,12 @@ def _read_layer(path: Path, state: _Load) -> Layer | None:
     issues.extend(found)
     if doc is None:
         return None
+    return _accept(doc, found, state)
+
+
+def _accept(doc: Document, found: list[Issue], state: _Load) -> Layer | None:
+    """Check that a parsed document is a ruleset within the limits, then validate it."""
+    issues = state.issues
     if not isinstance(doc.data, dict):
         if found:  # the YAML stage refused the root already (an unsupported tag)
             return None
@@ -401,7 +438,7 @@ def _read_layer(path: Path, state: _Load) -> Layer | None:
                 Issue(
                     "ruleset_empty",
                     "the file holds an empty document",
-                    SourceLocation(shown, 1, 1),
+                    doc.loc(()),
                     help="write a ruleset mapping",
                 )
             )
@@ -411,7 +448,7 @@ def _read_layer(path: Path, state: _Load) -> Layer | None:
                 "ruleset_not_mapping",
                 "a ruleset file must be a mapping (id:, title:, rules:, ...), "
                 f"not a {_yaml_type(doc.data)}",
-                SourceLocation(shown, 1, 1),
+                doc.loc(()),
                 help="write top-level `key: value` lines: id, title, version, jurisdiction, "
                 "sources, rules",
             )
@@ -424,7 +461,7 @@ def _read_layer(path: Path, state: _Load) -> Layer | None:
             Issue(
                 "ruleset_not_a_ruleset",
                 "this file is not a ruleset: most of its keys are not ruleset keys",
-                SourceLocation(shown, 1, 1),
+                doc.loc(()),
                 help="a ruleset is a mapping with id, title, version, jurisdiction and rules",
             )
         )
@@ -723,5 +760,6 @@ __all__ = [
     "bundled_dir",
     "bundled_ids",
     "load_layers",
+    "merge_documents",
     "resolve",
 ]

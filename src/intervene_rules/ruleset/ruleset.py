@@ -7,19 +7,23 @@ compiler are imported only when `load_ruleset` runs. Evaluation lives in `engine
 from __future__ import annotations
 
 import bisect
+import contextlib
 import datetime as dt
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intervene_rules.decision import Citation, Notice, RulesetRef
 from intervene_rules.location import SourceLocation
 from intervene_rules.ruleset import periods
 from intervene_rules.ruleset.ir import Program
 from intervene_rules.ruleset.periods import PeriodView
+
+if TYPE_CHECKING:
+    from intervene_rules.ruleset.load import Merged
 
 MAX_DATED = 256
 """Dated `Ruleset` objects kept per ruleset (`at()`); they are cheap, the period views shared."""
@@ -147,22 +151,81 @@ class Ruleset:
         )
 
 
-def load_ruleset(ref: str | Path, *, allow_paths: Iterable[str | Path] = ()) -> Ruleset:
-    """Load a bundled ruleset by id (e.g. ``"model-policy"``) or a ruleset file by path.
+def load_ruleset(
+    ref: str | Path,
+    *,
+    allow_paths: Iterable[str | Path] = (),
+    pin: str | None = None,
+    public_key: str | Path | None = None,
+) -> Ruleset:
+    """Load a bundled ruleset by id (e.g. ``"model-policy"``), a ruleset file, or a bundle.
 
     Layers named in ``extends`` are loaded, validated and merged; the result is compiled.
     ``extends`` may name bundled ids and files inside the ruleset's own folder; folders in
     ``allow_paths`` may also be read.
 
+    A bundle (``*.bundle.json``, written by `write_bundle` or ``intervene bundle``) is read
+    without its YAML sources: its layers are validated, merged and compiled as files of the
+    same content would be, and the bundle is refused when the digest (or manifest) written in
+    it is not what its layers give (``bundle_digest_mismatch``).
+
+    ``pin`` is the digest the deployment approved, ``"sha256:<64 hex>"`` (the bare 64 hex
+    digits are accepted too): a ruleset with another digest is refused (``pin_mismatch``,
+    naming both); a pin that is not a digest is ``bad_pin``. ``public_key`` (a PEM file)
+    requires a bundle signed by its Ed25519 private key (needs the ``sign`` extra).
+
     Raises:
         RulesetError: listing every problem found, each with file:line:col and advice.
+        BackendUnavailableError: ``public_key`` given and ``cryptography`` not installed.
 
     """
+    from intervene_rules.errors import Issue, RulesetError
+    from intervene_rules.ruleset import bundle
+    from intervene_rules.ruleset.load import _display, load_layers
+
+    expected = None
+    if pin is not None:
+        expected = bundle.parse_pin(pin, SourceLocation(_shown(ref)))
+    path = bundle.bundle_path(ref)
+    if path is not None:
+        read = bundle.read_file(path, _display(path))
+        where = read.loc("manifest", "digest")
+        if public_key is not None:
+            from intervene_rules.ruleset import signing
+
+            signing.verify(read.data, public_key, read.loc("signature"))
+        rs = _build(read.merged)
+        bundle.check_manifest(read, rs)
+    else:
+        if public_key is not None:
+            raise RulesetError(
+                [
+                    Issue(
+                        "signature_needs_bundle",
+                        "a public key was given, but this ruleset is not a bundle: only "
+                        "bundles are signed",
+                        SourceLocation(_shown(ref)),
+                        help="load the signed bundle (*.bundle.json), or give no public key",
+                    )
+                ]
+            )
+        rs = _build(load_layers(ref, allow_paths=allow_paths))
+        where = SourceLocation(rs.files[-1]) if rs.files else SourceLocation(_shown(ref))
+    if expected is not None and rs.digest != expected:
+        raise bundle.pin_mismatch(expected, rs.digest, where)
+    return rs
+
+
+def _shown(ref: str | Path) -> str:
+    text = str(ref)
+    return text if len(text) <= 100 else f"{text[:60]}… ({len(text):,} characters)"
+
+
+def _build(merged: Merged) -> Ruleset:
+    """The `Ruleset` of merged layers (compiled here)."""
     from intervene_rules.errors import RulesetError
     from intervene_rules.ruleset.compile import compile_program, digest
-    from intervene_rules.ruleset.load import load_layers
 
-    merged = load_layers(ref, allow_paths=allow_paths)
     program, issues = compile_program(merged)
     if program is None:
         raise RulesetError(issues)
@@ -223,6 +286,92 @@ def load_ruleset(ref: str | Path, *, allow_paths: Iterable[str | Path] = ()) -> 
         layer_origins={layer.spec.id: layer.loc("id") for layer in merged.layers},
         circuit=next((la.spec.circuit for la in reversed(merged.layers) if la.spec.circuit), None),
     )
+
+
+def write_bundle(
+    ref: str | Path,
+    out: str | Path,
+    *,
+    allow_paths: Iterable[str | Path] = (),
+    pin: str | None = None,
+    sign_key: str | Path | None = None,
+) -> Ruleset:
+    """Write the bundle of a ruleset to `out`: one canonical JSON file, loadable alone.
+
+    `ref` is what `load_ruleset` takes; a bundle given as `ref` is written again as it is
+    (to sign it, or sign it anew). With `pin`, a ruleset of another digest is not written.
+    With `sign_key` (an Ed25519 private key, PEM) the bundle is signed. Before it is
+    written, the bundle is read back and must give the same digest and manifest. The same
+    ruleset gives the same bytes; the file is replaced atomically.
+
+    Returns the ruleset as loaded from the bundle written.
+
+    Raises:
+        RulesetError: the ruleset does not load, the pin differs, the key is not usable,
+            or `out` cannot be written (`bundle_unwritable`).
+        BackendUnavailableError: `sign_key` given and ``cryptography`` not installed.
+
+    """
+    import os
+    import tempfile
+
+    from intervene_rules.errors import Issue, RulesetError
+    from intervene_rules.ruleset import bundle
+    from intervene_rules.ruleset.load import load_layers
+
+    rs = load_ruleset(ref, allow_paths=allow_paths, pin=pin)
+    source = bundle.bundle_path(ref)
+    if source is not None:
+        data = {k: v for k, v in bundle.read_file(source, str(source)).data.items()}
+        data.pop("signature", None)
+    else:
+        merged = load_layers(ref, allow_paths=allow_paths)
+        data = bundle.build(rs, merged)
+    if sign_key is not None:
+        from intervene_rules.ruleset import signing
+
+        data = signing.sign(data, sign_key)
+    raw = bundle.dumps(data)
+    target = Path(out)
+    back = bundle.read_bytes(raw, str(target))
+    again = _build(back.merged)
+    try:
+        bundle.check_manifest(back, again)
+    except RulesetError as exc:  # a value that JSON does not keep as YAML gave it
+        raise RulesetError(
+            [
+                Issue(
+                    "bundle_not_faithful",
+                    "the bundle, read back, does not give the ruleset it was made from: "
+                    + "; ".join(i.message for i in exc.issues),
+                    SourceLocation(rs.files[-1] if rs.files else str(ref)),
+                    help="please report this; write the value differently in the YAML "
+                    "(e.g. quote it)",
+                )
+            ]
+        ) from None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".bundle-", dir=target.parent or Path("."))
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(raw)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise RulesetError(
+            [
+                Issue(
+                    "bundle_unwritable",
+                    f"cannot write the bundle: {exc.strerror or type(exc).__name__}",
+                    SourceLocation(str(target)),
+                    help="check that the folder exists and is writable",
+                )
+            ]
+        ) from None
+    return again
 
 
 def list_rulesets() -> list[dict[str, Any]]:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import datetime as dt
+import gc
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -98,12 +98,7 @@ def load_rulesets(config: ServiceConfig) -> dict[str, Ruleset]:
         raise ValueError(f"--pin names rulesets not served: {', '.join(unknown)}")
     out: dict[str, Ruleset] = {}
     for ref in refs:
-        pin = pins.get(ref)
-        rs = (
-            load_ruleset(ref, allow_paths=config.allow_paths)
-            if pin is None
-            else load_ruleset(ref, allow_paths=config.allow_paths, pin=pin)  # type: ignore[call-arg,unused-ignore]
-        )
+        rs = load_ruleset(ref, allow_paths=config.allow_paths, pin=pins.get(ref))
         if rs.id in out:
             raise ValueError(f"two rulesets have the id {rs.id!r}: serve one of them")
         out[rs.id] = rs
