@@ -327,3 +327,32 @@ def test_shutdown_under_load_finishes_requests_in_flight() -> None:
     assert len(answered) > 20 and all(answered)
     assert "Traceback" not in s.errors
     assert "stopped" in s.errors
+
+
+def test_a_wrong_pin_stops_the_start_naming_both_digests() -> None:
+    digest = load_ruleset("federal-baseline").digest
+    wrong = "sha256:" + "0" * 64
+    code, err = start_failure(["--ruleset", "federal-baseline", "--pin", wrong])
+    assert code == 2 and "pin_mismatch" in err
+    assert wrong in err and digest in err and "listening" not in err
+    code, err = start_failure(["--ruleset", "a", "--ruleset", "b", "--pin", wrong])
+    assert code == 2 and "names no ruleset" in err
+
+
+def test_a_pinned_bundle_is_served_without_its_yaml(tmp_path: Path) -> None:
+    from intervene_rules import write_bundle
+
+    rs = write_bundle("model-policy", tmp_path / "mp.bundle.json")
+    s = Server(
+        ["--ruleset", str(tmp_path / "mp.bundle.json"), "--pin", f"model-policy={rs.digest}"]
+    )
+    try:
+        with httpx.Client(base_url=s.url, timeout=30) as c:
+            assert c.get("/v1/rulesets/model-policy").json()["digest"] == rs.digest
+            x = situations(1, seed=2)[0]
+            got = c.post("/v1/rulesets/model-policy/evaluate", json=x).json()
+            want = json.loads(evaluate(load_ruleset("model-policy"), x).model_dump_json())
+            strip = lambda d: [{**t, "origin": None} for t in d.pop("trace")]  # noqa: E731
+            assert strip(got) == strip(want) and got == want
+    finally:
+        s.stop()

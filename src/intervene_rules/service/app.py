@@ -60,7 +60,7 @@ BATCH_CHUNK = 256
 
 
 def parse_pins(pins: tuple[str, ...], refs: tuple[str, ...]) -> dict[str, str]:
-    """`ID=sha256:…` items as {ruleset ref: pin}; a bare `sha256:…` pins the only ruleset.
+    """`ID=sha256:…` items as {ruleset id or ref: pin}; a bare `sha256:…` pins the only one.
 
     Raises:
         ValueError: saying which item is malformed and how to write it.
@@ -92,19 +92,21 @@ def load_rulesets(config: ServiceConfig) -> dict[str, Ruleset]:
     from intervene_rules.ruleset.load import bundled_ids
 
     refs = config.rulesets or tuple(bundled_ids())
-    pins = parse_pins(config.pins, refs)
-    unknown = sorted(set(pins) - set(refs))
-    if unknown:
-        raise ValueError(f"--pin names rulesets not served: {', '.join(unknown)}")
+    pins = parse_pins(config.pins, refs)  # keyed by the ruleset's id or by its reference
     out: dict[str, Ruleset] = {}
     for ref in refs:
-        rs = load_ruleset(ref, allow_paths=config.allow_paths, pin=pins.get(ref))
+        pin = pins.pop(ref, None)
+        rs = load_ruleset(ref, allow_paths=config.allow_paths, pin=pin)
+        if pin is None and rs.id in pins:  # loaded again: the pin's error names the file
+            rs = load_ruleset(ref, allow_paths=config.allow_paths, pin=pins.pop(rs.id))
         if rs.id in out:
             raise ValueError(f"two rulesets have the id {rs.id!r}: serve one of them")
         out[rs.id] = rs
         # compiled now, never on a request: every legal period's evaluator and table
         for day in [dt.date.min, *rs.periods()]:
             engine_for(rs.period(day))
+    if pins:
+        raise ValueError(f"--pin names rulesets not served: {', '.join(sorted(pins))}")
     return out
 
 
