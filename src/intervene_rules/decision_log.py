@@ -28,6 +28,7 @@ Durability (`docs/decision-log.md` has the table and the measured cost):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno as errno_codes
 import json
@@ -38,7 +39,6 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator, Mapping
-from enum import Enum
 from pathlib import Path
 from typing import Any, Literal
 
@@ -206,6 +206,9 @@ def _advice(path: Path, exc: OSError, doing: str) -> DecisionLogError:
     elif code == errno_codes.EROFS:
         why = "the file system is read-only"
         what = "give a path on a writable file system"
+    elif code == errno_codes.ENOTDIR:
+        why = "a part of the path is a file, not a folder"
+        what = "give a path whose folders exist"
     elif code == errno_codes.EISDIR:
         why = "it is a folder"
         what = "give the path of a file (e.g. decisions.jsonl) in that folder"
@@ -267,9 +270,7 @@ class DecisionLog:
         group_ms: float = 10.0,
     ) -> None:
         if durability not in ("group", "fsync", "none"):
-            raise ValueError(
-                f"durability must be 'group', 'fsync' or 'none', not {durability!r}"
-            )
+            raise ValueError(f"durability must be 'group', 'fsync' or 'none', not {durability!r}")
         if not group_ms > 0:
             raise ValueError(f"group_ms must be above zero, not {group_ms!r}")
         self.path = Path(path)
@@ -482,10 +483,8 @@ class DecisionLog:
 
     def __del__(self) -> None:
         if not getattr(self, "_closed", True):
-            try:
+            with contextlib.suppress(Exception):  # nothing to report to at interpreter exit
                 self.close()
-            except Exception:  # noqa: S110 - nothing to report to at interpreter exit
-                pass
 
 
 class _FileLock:

@@ -130,15 +130,16 @@ class BackendUnavailableError(InterveneRulesError, ImportError):
 
 
 class DecisionLogError(InterveneRulesError, OSError):
-    """A decision log cannot be opened or written: a read-only path, a missing folder, a
-    full disk. Raised when the log is opened (not at the first request) whenever the fault
-    can be seen then; the message names the path and what to do. `errno` is the system's.
+    """A decision log cannot be opened or written (read-only path, missing folder, full disk).
+
+    Raised when the log is opened (not at the first request) whenever the fault can be seen
+    then; the message names the path and what to do. `errno` is the system's.
     """
 
     def __init__(self, message: str, *, errno: int | None = None, path: str = "") -> None:
         super().__init__(message)
-        self.errno = errno  # type: ignore[misc]  # OSError's attribute, set as its own
-        self.filename = path or None  # type: ignore[misc]
+        self.errno = errno
+        self.filename = path or None
         self.message = message
 
     def __str__(self) -> str:

@@ -1,10 +1,10 @@
 """The `intervene` command: a thin shell over the public API, the analysis and the tests.
 
 One module per subcommand group (`evaluate`, `catalogue` for `schema` and `list`, `check`,
-`diff`, `test`), one renderer of issues (`render`). The library never imports this package.
+`diff`, `test`, `log`), one renderer of issues (`render`). The library never imports this package.
 
 Exit codes: 0 success, 1 the request could not be served (e.g. backend unavailable) or,
-for check/test/diff, findings, failures or differences; 2 unreadable input (bad ruleset,
+for check/test/diff/log, findings, failures or differences; 2 unreadable input (bad ruleset,
 bad situation, bad JSON) or a usage error — never a traceback.
 """
 
@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from intervene_rules.cli import catalogue, check, diff, evaluate, test
+from intervene_rules.cli import catalogue, check, diff, evaluate, log, test
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_parser(sub)
     diff.add_parser(sub)
     test.add_parser(sub)
+    log.add_parser(sub)
     return p
 
 
@@ -64,6 +65,8 @@ def main(
             return check.run(args, out, err)
         if args.command == "diff":
             return diff.run(args, out, err)
+        if args.command == "log":
+            return log.run(args, out, err)
         return test.run(args, out, err)
     except BrokenPipeError:  # `intervene list | head`: the reader left; not an error
         with contextlib.suppress(OSError):
