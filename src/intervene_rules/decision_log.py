@@ -278,7 +278,7 @@ class DecisionLog:
         self.group_ms = float(group_ms)
         self._lock = threading.Lock()
         self._ids = _Ids()
-        self._closed = False
+        self._closed = True  # until opened: __del__ must not close an fd it does not own
         self._seal = False
         self._second = -1
         self._stamp = ""
@@ -296,6 +296,7 @@ class DecisionLog:
         except BaseException:
             os.close(fd)
             raise
+        self._closed = False
         if durability == "group":
             self._flusher = _Flusher(fd, self.group_ms / 1000.0, str(self.path))
             self._flusher.start()
@@ -521,21 +522,35 @@ def _check_room(path: Path, fd: int) -> None:
 
 
 def last_id(fd: int, size: int) -> str | None:
-    """The id of the last record in the first `size` bytes of the open log `fd`, if any."""
+    """The id of the last record in the first `size` bytes of the open log `fd`, if any.
+
+    Lines are read backwards from the end (a bad or torn line is passed over); a line this
+    module wrote is recognised by its head, any other by parsing it.
+    """
     chunk = 1 << 16
     while True:
         start = max(0, size - chunk)
-        data = os.pread(fd, size - start, start)
-        at = data.rfind(_HEAD)
-        while at >= 0:
-            if at > 0 or start == 0:
-                uid = data[at + len(_HEAD) : at + len(_HEAD) + _ID_LEN].decode("ascii", "replace")
-                if id_order(uid) is not None:
-                    return uid
-            at = data.rfind(_HEAD, 0, at)
+        lines = os.pread(fd, size - start, start).split(b"\n")
+        if start > 0:
+            lines = lines[1:]  # may begin mid-line
+        for line in reversed(lines):
+            uid = _id_of(line)
+            if uid is not None:
+                return uid
         if start == 0:
             return None
         chunk *= 4
+
+
+def _id_of(line: bytes) -> str | None:
+    if line.startswith(_HEAD):
+        uid = line[len(_HEAD) : len(_HEAD) + _ID_LEN].decode("ascii", "replace")
+    else:
+        try:
+            uid = json.loads(line).get("id")
+        except (ValueError, AttributeError):
+            return None
+    return uid if isinstance(uid, str) and id_order(uid) is not None else None
 
 
 # --- the reader ---------------------------------------------------------------------------
