@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import io
+import itertools
 import json
 import os
 import subprocess
@@ -57,7 +58,7 @@ def decision(rs: Ruleset) -> Decision:
 def _increasing(ids: list[str]) -> bool:
     orders = [id_order(i) for i in ids]
     assert None not in orders
-    return all(a < b for a, b in zip(orders, orders[1:], strict=False))  # type: ignore[operator]
+    return all(a < b for a, b in itertools.pairwise(orders))  # type: ignore[operator]
 
 
 def _ids(path: Path) -> list[str]:
