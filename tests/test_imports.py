@@ -141,7 +141,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"situation", "decision", "_validation"}),
     frozenset({"ruleset"}),
     frozenset({"engine"}),
-    frozenset({"_evaluate"}),
+    frozenset({"_evaluate", "decision_log"}),
     frozenset({"__init__"}),
     frozenset({"analysis", "testing", "reference", "service"}),
     frozenset({"cli"}),

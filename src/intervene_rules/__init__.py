@@ -14,8 +14,10 @@ from intervene_rules.decision import (
     RulesetRef,
     TraceStep,
 )
+from intervene_rules.decision_log import DecisionLog, LogRecord
 from intervene_rules.errors import (
     BackendUnavailableError,
+    DecisionLogError,
     EvaluationError,
     EvaluatorMismatchError,
     InterveneRulesError,
@@ -47,12 +49,15 @@ __all__ = [
     "BackendUnavailableError",
     "Citation",
     "Decision",
+    "DecisionLog",
+    "DecisionLogError",
     "Duty",
     "EvaluationError",
     "EvaluatorMismatchError",
     "Force",
     "ForceType",
     "InterveneRulesError",
+    "LogRecord",
     "Method",
     "Misconduct",
     "Notice",

@@ -10,6 +10,7 @@ Issues are data; exceptions only carry them (as pydantic-core's `ErrorDetails` a
     ├── EvaluationError(InterveneRulesError, RuntimeError)  an evaluator failed; .code
     │   └── EvaluatorMismatchError                          native and durable disagree
     ├── BackendUnavailableError(InterveneRulesError, ImportError)
+    ├── DecisionLogError(InterveneRulesError, OSError)     log not writable, disk full
     └── AnalysisBudgetError(InterveneRulesError, ValueError)  space over the budget; .issues
 
 A bad situation raises pydantic's own `ValidationError`, which names the field path.
@@ -126,6 +127,23 @@ class BackendUnavailableError(InterveneRulesError, ImportError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
+
+
+class DecisionLogError(InterveneRulesError, OSError):
+    """A decision log cannot be opened or written (read-only path, missing folder, full disk).
+
+    Raised when the log is opened (not at the first request) whenever the fault can be seen
+    then; the message names the path and what to do. `errno` is the system's.
+    """
+
+    def __init__(self, message: str, *, errno: int | None = None, path: str = "") -> None:
+        super().__init__(message)
+        self.errno = errno
+        self.filename = path or None
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class AnalysisBudgetError(InterveneRulesError, ValueError):

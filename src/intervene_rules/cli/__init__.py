@@ -1,11 +1,11 @@
 """The `intervene` command: a thin shell over the public API, the analysis and the tests.
 
 One module per subcommand group (`evaluate`, `catalogue` for `schema` and `list`, `check`,
-`diff`, `test`, `serve`, `bundle` for `bundle`, `verify-bundle` and `keygen`), one
-renderer of issues (`render`). The library never imports this package.
+`diff`, `test`, `serve`, `log`, `bundle` for `bundle`, `verify-bundle` and
+`keygen`), one renderer of issues (`render`). The library never imports this package.
 
 Exit codes: 0 success, 1 the request could not be served (e.g. backend unavailable) or,
-for check/test/diff, findings, failures or differences; 2 unreadable input (bad ruleset,
+for check/test/diff/log, findings, failures or differences; 2 unreadable input (bad ruleset,
 bad situation, bad JSON) or a usage error — never a traceback.
 """
 
@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from intervene_rules.cli import bundle, catalogue, check, diff, evaluate, serve, test
+from intervene_rules.cli import bundle, catalogue, check, diff, evaluate, log, serve, test
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     test.add_parser(sub)
     serve.add_parser(sub)
     bundle.add_parsers(sub)
+    log.add_parser(sub)
     return p
 
 
@@ -75,6 +76,8 @@ def main(
             return bundle.run_verify(args, out, err)
         if args.command == "keygen":
             return bundle.run_keygen(args, out, err)
+        if args.command == "log":
+            return log.run(args, out, err)
         return test.run(args, out, err)
     except BrokenPipeError:  # `intervene list | head`: the reader left; not an error
         with contextlib.suppress(OSError):

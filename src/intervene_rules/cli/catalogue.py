@@ -11,18 +11,28 @@ from intervene_rules.cli.render import render_issues, use_colour
 
 def add_parsers(sub: Any) -> None:
     """Add the `schema` and `list` subcommands."""
-    sc = sub.add_parser("schema", help="print the JSON Schema of the input or the output")
-    sc.add_argument("which", choices=["situation", "decision"])
+    sc = sub.add_parser(
+        "schema", help="print the JSON Schema of the input, the output or a decision record"
+    )
+    sc.add_argument("which", choices=["situation", "decision", "log-record"])
     ls = sub.add_parser("list", help="list the bundled rulesets")
     ls.add_argument("--format", choices=["text", "json"], default="text")
 
 
 def run_schema(args: argparse.Namespace, out: TextIO) -> int:
     """`intervene schema`."""
+    from pydantic import BaseModel
+
     from intervene_rules.decision import Decision
+    from intervene_rules.decision_log import LogRecord
     from intervene_rules.situation import Situation
 
-    model = Situation if args.which == "situation" else Decision
+    models: dict[str, type[BaseModel]] = {
+        "situation": Situation,
+        "decision": Decision,
+        "log-record": LogRecord,
+    }
+    model = models[args.which]
     print(json.dumps(model.model_json_schema(), indent=2), file=out)
     return 0
 
