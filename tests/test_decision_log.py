@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import hashlib
 import io
 import itertools
 import json
@@ -75,7 +76,7 @@ def test_records_round_trip(tmp_path: Path, rs: Ruleset, decision: Decision) -> 
         a = log.record(SITUATION, decision, as_of=day, request_id="req-1", reference="CAD-7")
         b = log.record(json.dumps(SITUATION), decision)
     records = list(read_log(path))
-    assert [n for n, _ in records] == [1, 2]
+    assert [n for n, _ in records] == [2, 3]  # line 1: the decision, written once
     first, second = records[0][1], records[1][1]
     assert (first.id, second.id) == (a, b)
     assert first.decision == decision
@@ -85,10 +86,45 @@ def test_records_round_trip(tmp_path: Path, rs: Ruleset, decision: Decision) -> 
     assert first.situation == SITUATION == second.situation
     assert first.time.tzinfo is not None and first.time <= second.time
     assert abs(first.time - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
-    # each line is the record's JSON: a parse and a dump give the same record back
-    line = path.read_text().splitlines()[0]
-    assert LogRecord.model_validate_json(line) == first
-    assert json.loads(line)["v"] == 1
+    # the decision's line, then each record naming it by the sha256 of its JSON
+    lines = [json.loads(x) for x in path.read_text().splitlines()]
+    assert lines[0]["kind"] == "decision" and lines[0]["v"] == 1
+    body = decision.model_dump_json().encode()
+    assert lines[0]["sha256"] == hashlib.sha256(body).hexdigest() == first.decision_sha256
+    assert Decision.model_validate(lines[0]["decision"]) == decision
+    assert "decision" not in lines[1] and lines[1]["decision_sha256"] == lines[0]["sha256"]
+    record = LogRecord.model_validate({**lines[1], "decision": decision})
+    assert record == first
+    assert len(path.read_bytes()) < 2 * len(body)  # the decision's text is there once
+
+
+def test_a_changed_decision_line_is_caught(tmp_path: Path, decision: Decision) -> None:
+    path = tmp_path / "log.jsonl"
+    with DecisionLog(path) as log:
+        log.record(SITUATION, decision)
+    text = path.read_text()
+    changed = text.replace('"action":"', '"action":"x', 1)
+    assert changed != text
+    path.write_text(changed)
+    issues: list[Any] = []
+    assert list(read_log(path, issues=issues)) == []
+    assert [i.code for i in issues] == ["log_decision_hash", "log_decision_missing"]
+    assert (issues[0].loc.line, issues[1].loc.line) == (1, 2)
+
+
+def test_a_record_without_its_decision_line_is_caught(tmp_path: Path, decision: Decision) -> None:
+    path = tmp_path / "log.jsonl"
+    with DecisionLog(path) as log:
+        log.record(SITUATION, decision)
+        log.record(SITUATION, decision)
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[1:]))  # a log cut into parts
+    issues: list[Any] = []
+    assert list(read_log(path, issues=issues)) == []
+    assert [(i.code, i.loc.line) for i in issues] == [
+        ("log_decision_missing", 1),
+        ("log_decision_missing", 2),
+    ]
 
 
 def test_a_situation_object_keeps_its_rank_titles(tmp_path: Path, rs: Ruleset) -> None:
@@ -140,9 +176,10 @@ def test_a_reopened_log_continues_after_its_last_id(tmp_path: Path, decision: De
     future = "f0000000-0000-7000-8000-000000000000"  # the year 10,000 or so
     with DecisionLog(path) as log:
         log.record(SITUATION, decision)
-    line = json.loads(path.read_text())
+    decision_line, record_line = path.read_text().splitlines(keepends=True)
+    line = json.loads(record_line)
     line["id"] = future
-    path.write_text(json.dumps(line) + "\n")
+    path.write_text(decision_line + json.dumps(line) + "\n")
     with DecisionLog(path) as log:
         new = log.record(SITUATION, decision)
     assert id_order(new) > id_order(future)  # type: ignore[operator]
@@ -253,7 +290,7 @@ def _torn_log(tmp_path: Path, decision: Decision) -> Path:
     with DecisionLog(path) as log:
         for _ in range(3):
             log.record(SITUATION, decision)
-    line = path.read_bytes().splitlines()[0]
+    line = path.read_bytes().splitlines()[1]  # line 1 is the decision the records name
     with path.open("ab") as f:
         f.write(line[: len(line) // 2])  # a record cut short, no newline
     return path
@@ -266,9 +303,9 @@ def test_a_torn_last_line_is_reported_with_its_line_and_skipped(
     issues: list[Issue] = []
     assert len(list(read_log(path, issues=issues))) == 3
     [issue] = issues
-    assert (issue.code, issue.severity, issue.loc.line) == ("log_torn_line", "warning", 4)
-    assert str(issue).startswith(f"{path}:4:1: warning[log_torn_line]")
-    with pytest.warns(TornLineWarning, match=":4:1"):
+    assert (issue.code, issue.severity, issue.loc.line) == ("log_torn_line", "warning", 5)
+    assert str(issue).startswith(f"{path}:5:1: warning[log_torn_line]")
+    with pytest.warns(TornLineWarning, match=":5:1"):
         assert len(list(read_log(path))) == 3
 
 
@@ -283,8 +320,9 @@ def test_the_next_writer_seals_a_torn_line_and_loses_nothing(
     issues: list[Issue] = []
     after = [(n, r.id) for n, r in read_log(path, issues=issues)]
     assert [i for _, i in after] == [*before, new]
-    assert after[-1][0] == 5  # the sealed torn line is line 4
-    assert [(i.code, i.loc.line) for i in issues] == [("log_torn_line", 4)]
+    # the sealed torn line is line 5; a new writer writes the decision again (line 6)
+    assert after[-1][0] == 7
+    assert [(i.code, i.loc.line) for i in issues] == [("log_torn_line", 5)]
 
 
 def _ids_skipping(path: Path) -> list[str]:
@@ -299,11 +337,11 @@ def test_a_bad_line_in_the_middle_is_an_error(tmp_path: Path, decision: Decision
         f.write(b"this is not json\n")
     with DecisionLog(path) as log:
         log.record(SITUATION, decision)
-    with pytest.raises(DecisionLogFormatError, match=r"log\.jsonl:2:1: error\[log_bad_line\]"):
+    with pytest.raises(DecisionLogFormatError, match=r"log\.jsonl:3:1: error\[log_bad_line\]"):
         list(read_log(path))
     issues: list[Issue] = []
     assert len(list(read_log(path, issues=issues))) == 2
-    assert [(i.code, i.loc.line) for i in issues] == [("log_bad_line", 2)]
+    assert [(i.code, i.loc.line) for i in issues] == [("log_bad_line", 3)]
 
 
 # --- bad paths, full disk -----------------------------------------------------------------
@@ -450,29 +488,31 @@ def test_cli_verify_passes_a_good_log(good_log: Path) -> None:
 
 
 def test_cli_verify_finds_planted_faults(good_log: Path) -> None:
-    lines = _lines(good_log)
+    head, *lines = _lines(good_log)  # line 1: the decision the four records name
+    assert head["kind"] == "decision"
     lines[2]["id"] = lines[0]["id"]  # a duplicate
     lines[1]["id"], lines[3]["id"] = lines[3]["id"], lines[1]["id"]  # out of order
     unknown = "sha256:" + "0" * 64
-    lines[3]["ruleset"]["digest"] = lines[3]["decision"]["ruleset"]["digest"] = unknown
-    _write_lines(good_log, lines)
+    lines[3]["ruleset"]["digest"] = unknown
+    _write_lines(good_log, [head, *lines])
     with good_log.open("a") as f:
         f.write('{"v":1,"id":"01')  # torn
     code, out, _ = _cli("log", "verify", str(good_log), "--ruleset", "model-policy")
     assert code == 1
-    assert f"{good_log}:3:1: error[log_duplicate_id]" in out
-    assert f"{good_log}:3:1: error[log_id_out_of_order]" not in out  # reported once, as dup
-    assert f"{good_log}:4:1: error[log_id_out_of_order]" in out
-    assert f"{good_log}:4:1: error[log_unknown_digest]" in out
-    assert f"{good_log}:5:1: warning[log_torn_line]" in out
+    assert f"{good_log}:4:1: error[log_duplicate_id]" in out
+    assert f"{good_log}:4:1: error[log_id_out_of_order]" not in out  # reported once, as dup
+    assert f"{good_log}:5:1: error[log_id_out_of_order]" in out
+    assert f"{good_log}:5:1: error[log_unknown_digest]" in out
+    assert f"{good_log}:6:1: warning[log_torn_line]" in out
     code, out, _ = _cli("log", "verify", str(good_log), "--format", "json")
     report = json.loads(out)
     assert code == 1 and report["records"] == 4
     assert {(i["code"], i["line"]) for i in report["issues"]} == {
-        ("log_duplicate_id", 3),
-        ("log_id_out_of_order", 4),
-        ("log_unknown_digest", 4),
-        ("log_torn_line", 5),
+        ("log_duplicate_id", 4),
+        ("log_id_out_of_order", 5),
+        ("log_unknown_digest", 5),
+        ("log_ruleset_mismatch", 5),  # its decision (line 1) names the real digest
+        ("log_torn_line", 6),
     }
 
 
@@ -515,12 +555,12 @@ def test_cli_replay_reports_ruleset_changed(tmp_path: Path, rs: Ruleset) -> None
         log.record(SITUATION, evaluate(rs, SITUATION, as_of=dt.date(2024, 5, 1)))
     code, out, _ = _cli("log", "replay", str(path), "--ruleset", "model-policy")
     assert code == 1, out
-    assert f"{path}:1: decision" in out and "(CAD-42)" in out
+    assert f"{path}:2: decision" in out and "(CAD-42)" in out  # line 1: its decision
     assert "ruleset changed" in out and "duties: [intervene, request_supervisor] → " in out
     assert "2 record(s) replayed, 1 would differ" in out
     code, out, _ = _cli("log", "replay", str(path), "--format", "json")
     [diff] = json.loads(out)["differ"]
-    assert diff["why"] == "ruleset changed" and diff["line"] == 1
+    assert diff["why"] == "ruleset changed" and diff["line"] == 2
     assert diff["date_from"] == "the record's as_of"
     assert diff["changes"]["duties"] == [
         ["intervene", "request_supervisor"],

@@ -8,6 +8,13 @@ One line per decision (`LogRecord`): a time-ordered id (UUIDv7), the UTC time, t
 id, version and digest, `as_of`, the situation, the decision, and the caller's request id and
 own reference. `intervene log verify` checks a log; `intervene log replay` re-evaluates it.
 
+A decision's full JSON (its citations and trace: ~14 KB) is written once per log writer, on a
+line of its own (`{"v":1,"kind":"decision","sha256":…,"decision":{…}}`) just before the
+first record that refers to it, in the same write; records name it by the sha256 of that
+JSON (`decision_sha256`). Decisions are shared by the many situations that share an
+answer, so a record stays a few hundred bytes and writing it costs less than the
+evaluation; `read_log` puts the decision back into every record and checks its hash.
+
 Each record is written whole: the file is opened with `O_APPEND` and a line is written by
 one `os.write` (short writes continued) while holding an exclusive `flock` on the file, so
 lines of threads and of processes writing the same file never interleave, and ids increase
@@ -31,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import errno as errno_codes
+import hashlib
 import json
 import logging
 import os
@@ -64,10 +72,16 @@ MIN_FREE_BYTES = 1 << 20
 """Free space below which opening a log fails (1 MiB): a full disk is refused at start."""
 
 _BYTES_KEPT = 256
-"""Decisions whose encoded JSON a log keeps (by identity; see `DecisionLog._decision_bytes`)."""
+"""Decisions whose encoded JSON a log keeps (by identity; see `DecisionLog._decision_line`)."""
 
 _log = logging.getLogger(__name__)
 _HEAD = b'{"v":1,"id":"'
+_DECISION_HEAD = b'{"v":1,"kind":"decision","sha256":"'
+_DECISION_MID = b'","decision":'
+_DECISION_BODY = len(_DECISION_HEAD) + 64 + len(_DECISION_MID)
+_WRITTEN_KEPT = 100_000
+"""Hashes of decisions a writer remembers having written; beyond, it forgets them all (and
+writes each decision once more: a repeat is harmless, the reader keeps one)."""
 _HEAD_TEXT = _HEAD.decode()
 _ID_LEN = 36
 _bits = random.getrandbits
@@ -156,6 +170,12 @@ class LogRecord(BaseModel):
     )
     situation: dict[str, Any] = Field(description="The situation as evaluated (JSON).")
     decision: Decision = Field(description="The decision, as `Decision.model_dump_json()`.")
+    decision_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="On the line: the sha256 of the decision's JSON, written once on its own "
+        "`decision` line before the first record that names it (`read_log` puts it back).",
+    )
 
 
 def _default(value: Any) -> Any:
@@ -283,7 +303,8 @@ class DecisionLog:
         self._second = -1
         self._stamp = ""
         self._flusher: _Flusher | None = None
-        self._bytes: dict[int, tuple[Decision, bytes]] = {}
+        self._bytes: dict[int, tuple[Decision, str, bytes, str]] = {}
+        self._written: set[str] = set()
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
@@ -345,24 +366,16 @@ class DecisionLog:
         if as_of is not None and type(as_of) is not dt.date:
             raise TypeError(f"as_of must be a datetime.date or None, not {type(as_of).__name__}")
         for name, value in (("request_id", request_id), ("reference", reference)):
-            if value is not None and not isinstance(value, str):
+            if value is not None and type(value) is not str and not isinstance(value, str):
                 raise TypeError(f"{name} must be a str or None, not {type(value).__name__}")
-        middle = "".join(
-            [
-                '","ruleset":',
-                decision.ruleset.model_dump_json(),
-                ',"as_of":',
-                "null" if as_of is None else f'"{as_of.isoformat()}"',
-                ',"request_id":',
-                "null" if request_id is None else _dumps(request_id),
-                ',"reference":',
-                "null" if reference is None else _dumps(reference),
-                ',"situation":',
-                situation_json(situation),
-                ',"decision":',
-            ]
+        digest, line, ruleset = self._decision_line(decision)
+        day = "null" if as_of is None else f'"{as_of.isoformat()}"'
+        middle = (
+            f'","ruleset":{ruleset},"as_of":{day}'
+            f',"request_id":{"null" if request_id is None else _dumps(request_id)}'
+            f',"reference":{"null" if reference is None else _dumps(reference)}'
+            f',"situation":{situation_json(situation)},"decision_sha256":"{digest}"}}\n'
         )
-        tail = self._decision_bytes(decision)
         with self._lock:
             if self._closed:
                 raise ValueError(f"the decision log {self.path} is closed")
@@ -375,8 +388,13 @@ class DecisionLog:
                     size = self._catch_up(size)
                 ns = time.time_ns()
                 uid = self._ids.next(ns // 1_000_000)
-                head = "".join([_HEAD_TEXT, uid, '","time":"', self._time(ns), middle])
-                self._end = size + self._write(b"".join([head.encode(), tail]), uid)
+                data = f'{_HEAD_TEXT}{uid}","time":"{self._time(ns)}{middle}'.encode()
+                if digest not in self._written:  # its decision line first, in one write
+                    if len(self._written) >= _WRITTEN_KEPT:
+                        self._written.clear()
+                    data = line + data
+                self._end = size + self._write(data, uid)
+                self._written.add(digest)
             if self.durability == "fsync":
                 try:
                     _sync(self._fd)
@@ -386,22 +404,24 @@ class DecisionLog:
                 flusher.dirty = True
         return uid
 
-    def _decision_bytes(self, decision: Decision) -> bytes:
-        """The decision's JSON in UTF-8 and the record's closing `}` and newline.
+    def _decision_line(self, decision: Decision) -> tuple[str, bytes, str]:
+        """The sha256 of the decision's JSON, its `decision` line, and its ruleset's JSON.
 
         The engine hands out one shared `Decision` object per (rules fired, ranks, date), so
-        the bytes are kept by identity (holding the decision, so its id is not reused): a
-        decision is ~14 KB of JSON with a non-ASCII `§`, whose encoding alone costs about
-        twice an evaluation.
+        all three are kept by identity (holding the decision, so its id is not reused):
+        encoding and hashing ~14 KB of JSON costs more than an evaluation.
         """
         hit = self._bytes.get(id(decision))
         if hit is not None and hit[0] is decision:
-            return hit[1]
-        data = decision.model_dump_json().encode() + b"}\n"
+            return hit[1], hit[2], hit[3]
+        body = decision.model_dump_json().encode()
+        digest = hashlib.sha256(body).hexdigest()
+        line = b"".join([_DECISION_HEAD, digest.encode(), _DECISION_MID, body, b"}\n"])
+        ruleset = decision.ruleset.model_dump_json()
         if len(self._bytes) >= _BYTES_KEPT:
             self._bytes.clear()
-        self._bytes[id(decision)] = (decision, data)
-        return data
+        self._bytes[id(decision)] = (decision, digest, line, ruleset)
+        return digest, line, ruleset
 
     def _time(self, ns: int) -> str:
         second, rest = divmod(ns, 1_000_000_000)
@@ -566,6 +586,15 @@ class TornLineWarning(UserWarning):
     """A line of a decision log was cut short by a crash; it was skipped."""
 
 
+def _cut_short(raw: bytes) -> bool:
+    """Whether `raw` is not JSON but the start of a JSON object (a line a crash cut)."""
+    try:
+        json.loads(raw)
+    except ValueError:
+        return _is_cut_short(raw)
+    return False
+
+
 def _is_cut_short(raw: bytes) -> bool:
     """Whether `raw` is the start of a JSON object cut short (a torn record)."""
     from pydantic_core import from_json
@@ -634,24 +663,137 @@ def read_log(
 
     """
     name = os.fspath(path)
+    bodies: dict[str, bytes] = {}  # sha256 -> the decision's JSON, from its decision line
+    parsed: dict[str, Decision] = {}
+
+    def report(issue: Issue) -> None:
+        if issues is not None:
+            issues.append(issue)
+        elif issue.severity == "warning":
+            warnings.warn(str(issue), TornLineWarning, stacklevel=3)
+        else:
+            raise DecisionLogFormatError([issue])
+
     with open(path, "rb") as f:
         number = 0
         for raw in f:
             number += 1
             last = not raw.endswith(b"\n")
             line = raw.rstrip(b"\n")
+            if line.startswith(_DECISION_HEAD):
+                issue = _decision_line(name, number, line, last, bodies)
+                if issue is not None:
+                    report(issue)
+                continue
             try:
-                record = LogRecord.model_validate_json(line)
+                data = json.loads(line)
             except ValueError:
-                issue = _line_issue(name, number, line, last)
-                if issues is not None:
-                    issues.append(issue)
-                elif issue.severity == "warning":
-                    warnings.warn(str(issue), TornLineWarning, stacklevel=2)
-                else:
-                    raise DecisionLogFormatError([issue]) from None
+                report(_line_issue(name, number, line, last))
+                continue
+            if isinstance(data, dict) and data.get("kind") == "decision":  # reformatted
+                issue = _loose_decision(name, number, data, bodies)
+                if issue is not None:
+                    report(issue)
+                continue
+            try:
+                record = _record(data, bodies, parsed)
+            except _MissingDecision as exc:
+                report(
+                    Issue(
+                        "log_decision_missing",
+                        f"the record names decision {exc.digest[:12]}…, which no earlier "
+                        "decision line of this log holds",
+                        SourceLocation(name, number, 1),
+                        help="a record's decision is written on its own line before the first "
+                        "record naming it: keep the log whole (do not cut it into parts)",
+                    )
+                )
+                continue
+            except ValueError:
+                report(_line_issue(name, number, line, last))
                 continue
             yield number, record
+
+
+class _MissingDecision(Exception):
+    def __init__(self, digest: str) -> None:
+        self.digest = digest
+
+
+def _record(data: Any, bodies: dict[str, bytes], parsed: dict[str, Decision]) -> LogRecord:
+    """The record of a line's JSON, its decision put back from its decision line.
+
+    Raises:
+        ValueError: the line is not a record (pydantic's error).
+        _MissingDecision: it names a decision no earlier line holds.
+
+    """
+    if isinstance(data, dict) and "decision" not in data and "decision_sha256" in data:
+        digest = data["decision_sha256"]
+        decision = parsed.get(digest) if isinstance(digest, str) else None
+        if decision is None and isinstance(digest, str):
+            body = bodies.get(digest)
+            if body is None:
+                raise _MissingDecision(digest)
+            decision = parsed[digest] = Decision.model_validate_json(body)
+        data["decision"] = decision
+    return LogRecord.model_validate(data)
+
+
+def _loose_decision(
+    name: str, number: int, data: dict[str, Any], bodies: dict[str, bytes]
+) -> Issue | None:
+    """A decision line not in the writer's layout (reformatted): checked in canonical form."""
+    loc = SourceLocation(name, number, 1)
+    digest = data.get("sha256")
+    try:
+        body = Decision.model_validate(data.get("decision")).model_dump_json().encode()
+    except ValidationError as exc:
+        return Issue(
+            "log_bad_record",
+            f"not a decision line: {exc.errors()[0]['msg']}",
+            loc,
+            help="see `intervene schema decision` for a decision's fields",
+        )
+    if not isinstance(digest, str) or hashlib.sha256(body).hexdigest() != digest:
+        return Issue(
+            "log_decision_hash",
+            "the decision on this line does not match its sha256: it was changed after it "
+            "was written",
+            loc,
+            help="a decision log is append-only: restore the line from a copy",
+        )
+    bodies[digest] = body
+    return None
+
+
+def _decision_line(
+    name: str, number: int, line: bytes, last: bool, bodies: dict[str, bytes]
+) -> Issue | None:
+    """Keep the decision of a decision line, checked against its hash; or say what is wrong."""
+    loc = SourceLocation(name, number, 1)
+    digest = line[len(_DECISION_HEAD) : len(_DECISION_HEAD) + 64].decode("ascii", "replace")
+    body = line[_DECISION_BODY:-1]
+    whole = line[len(_DECISION_HEAD) + 64 : _DECISION_BODY] == _DECISION_MID and line.endswith(b"}")
+    if not whole or hashlib.sha256(body).hexdigest() != digest:
+        if _cut_short(line):
+            return Issue(
+                "log_torn_line",
+                f"{'the last line' if last else 'a line'} is a decision cut short "
+                f"({len(line):,} bytes): a writer stopped mid-write; skipped",
+                loc,
+                help="the record that would have named it was never acknowledged",
+                severity="warning",
+            )
+        return Issue(
+            "log_decision_hash",
+            f"the decision on this line does not match its sha256 {digest[:12]}…: it was "
+            "changed after it was written",
+            loc,
+            help="a decision log is append-only: restore the line from a copy",
+        )
+    bodies[digest] = body
+    return None
 
 
 __all__ = [
