@@ -359,3 +359,51 @@ def test_a_pinned_bundle_is_served_without_its_yaml(tmp_path: Path) -> None:
             assert strip(got) == strip(want) and got == want
     finally:
         s.stop()
+
+
+def test_every_answer_is_in_the_decision_log_after_shutdown(tmp_path: Path) -> None:
+    from intervene_rules.decision_log import read_log
+
+    log = tmp_path / "decisions.jsonl"
+    s = Server(["--ruleset", "federal-baseline", "--decision-log", str(log)])
+    rs = load_ruleset("federal-baseline")
+    pool = situations(40, seed=41)
+    answered: dict[str, tuple[int, str]] = {}
+    try:
+        with httpx.Client(base_url=s.url, timeout=30) as c:
+            for i, x in enumerate(pool):
+                r = c.post(
+                    "/v1/rulesets/federal-baseline/evaluate",
+                    json=x,
+                    params={"as_of": "2022-01-01"} if i % 2 else None,
+                    headers={"X-Reference": f"CAD-{i}", "X-Request-Id": f"req-{i}"},
+                )
+                assert r.status_code == 200
+                answered[r.headers["x-decision-id"]] = (i, r.text)
+            batch = "\n".join(json.dumps(x) for x in pool[:5])
+            r = c.post("/v1/rulesets/federal-baseline/evaluate:batch", content=batch)
+            assert len(r.text.splitlines()) == 5
+    finally:
+        s.terminate()
+        assert s.wait(60) == 0
+    records = [rec for _, rec in read_log(log)]
+    assert len(records) == len(pool) + 5
+    by_id = {rec.id: rec for rec in records}
+    for uid, (i, text) in answered.items():
+        rec = by_id[uid]
+        assert (rec.reference, rec.request_id) == (f"CAD-{i}", f"req-{i}")
+        assert rec.situation == pool[i] and rec.ruleset == rs.ref
+        assert rec.as_of == (dt.date(2022, 1, 1) if i % 2 else None)
+        assert rec.decision == Decision.model_validate_json(text)
+    ids = [rec.id for rec in records]
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+
+
+def test_an_unwritable_decision_log_stops_the_start(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, err = start_failure(
+        ["--ruleset", "federal-baseline", "--decision-log", str(blocker / "log.jsonl")]
+    )
+    assert code == 2 and "decision log" in err and str(blocker) in err
+    assert "listening" not in err

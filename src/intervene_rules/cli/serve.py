@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 from typing import Any, TextIO
 
 from intervene_rules.cli.render import fail, render_issues, use_colour
@@ -141,6 +142,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         file=err,
         flush=True,
     )
+    # uvicorn re-raises the signal that stopped it once it has shut down gracefully, to end
+    # the process the signal's default way (killed by SIGTERM): a handler of our own makes
+    # that re-raise a no-op, so a graceful stop ends as one (exit code 0)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: None)
     if args.workers > 1:
         from uvicorn.supervisors import Multiprocess
 

@@ -319,14 +319,23 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     ) -> str | None:
         if state.log is None:
             return None
-        situation = json.loads(body) if isinstance(body, bytes) else body
-        decision_id: str = state.log.record(
-            situation,
-            d,
-            as_of=as_of,
-            request_id=_request_id(request),
-            reference=request.headers.get("x-reference"),
-        )
+        from intervene_rules.errors import DecisionLogError
+
+        try:
+            decision_id: str = state.log.record(
+                body,
+                d,
+                as_of=as_of,
+                request_id=_request_id(request),
+                reference=request.headers.get("x-reference"),
+            )
+        except DecisionLogError as exc:  # not logged: not answered (the log is the record)
+            raise problem(
+                503,
+                "decision_log_failed",
+                "The decision could not be logged",
+                f"{exc}; the decision was not returned because it could not be recorded",
+            ) from None
         return decision_id
 
     @app.post(
