@@ -407,3 +407,20 @@ def test_an_unwritable_decision_log_stops_the_start(tmp_path: Path) -> None:
     )
     assert code == 2 and "decision log" in err and str(blocker) in err
     assert "listening" not in err
+
+
+def test_a_missing_pin_stops_the_start_when_pins_are_required() -> None:
+    rs = load_ruleset("federal-baseline")
+    code, err = start_failure(
+        [
+            "--ruleset",
+            "federal-baseline",
+            "--ruleset",
+            "model-policy",
+            "--require-pin",
+            "--pin",
+            f"federal-baseline={rs.digest}",
+        ]
+    )
+    assert code == 2 and "not pinned" in err and "--pin model-policy=sha256:" in err
+    assert "federal-baseline=" not in err.split("not pinned")[1]

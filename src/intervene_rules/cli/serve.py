@@ -43,6 +43,11 @@ def add_parser(sub: Any) -> None:
         metavar="[ID=]sha256:HEX",
         help="refuse to start unless the ruleset's digest is this one (repeatable)",
     )
+    sv.add_argument(
+        "--require-pin",
+        action="store_true",
+        help="refuse to start unless every ruleset served has a --pin",
+    )
     sv.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     sv.add_argument("--decision-log", metavar="PATH", help="append every decision to this file")
     sv.add_argument(
@@ -101,6 +106,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         config = ServiceConfig(
             rulesets=tuple(args.ruleset),
             pins=tuple(args.pin),
+            require_pins=args.require_pin,
             decision_log=args.decision_log,
             durability=args.durability,
             **limits,

@@ -85,7 +85,8 @@ def load_rulesets(config: ServiceConfig) -> dict[str, Ruleset]:
 
     Raises:
         RulesetError: a ruleset is invalid or its digest is not the pinned one.
-        ValueError: a malformed pin, or two rulesets with one id.
+        ValueError: a malformed pin, a pin of no ruleset served, a ruleset without a pin
+            when pins are required, or two rulesets with one id.
 
     """
     from intervene_rules.engine.table import engine_for
@@ -94,11 +95,15 @@ def load_rulesets(config: ServiceConfig) -> dict[str, Ruleset]:
     refs = config.rulesets or tuple(bundled_ids())
     pins = parse_pins(config.pins, refs)  # keyed by the ruleset's id or by its reference
     out: dict[str, Ruleset] = {}
+    unpinned: list[str] = []
     for ref in refs:
         pin = pins.pop(ref, None)
         rs = load_ruleset(ref, allow_paths=config.allow_paths, pin=pin)
         if pin is None and rs.id in pins:  # loaded again: the pin's error names the file
-            rs = load_ruleset(ref, allow_paths=config.allow_paths, pin=pins.pop(rs.id))
+            pin = pins.pop(rs.id)
+            rs = load_ruleset(ref, allow_paths=config.allow_paths, pin=pin)
+        if pin is None:
+            unpinned.append(f"{rs.id}={rs.digest}")
         if rs.id in out:
             raise ValueError(f"two rulesets have the id {rs.id!r}: serve one of them")
         out[rs.id] = rs
@@ -107,6 +112,11 @@ def load_rulesets(config: ServiceConfig) -> dict[str, Ruleset]:
             engine_for(rs.period(day))
     if pins:
         raise ValueError(f"--pin names rulesets not served: {', '.join(sorted(pins))}")
+    if config.require_pins and unpinned:
+        raise ValueError(
+            "--require-pin: these rulesets are not pinned; pin the digests your agency "
+            "approved, after checking them: " + " ".join(f"--pin {u}" for u in unpinned)
+        )
     return out
 
 

@@ -29,6 +29,9 @@ class ServiceConfig(BaseModel):
         description="`ID=sha256:…` (or `sha256:…` with one ruleset): the approved digests; "
         "a ruleset whose digest differs is refused at start.",
     )
+    require_pins: bool = Field(
+        default=False, description="Refuse to start unless every ruleset served is pinned."
+    )
     allow_paths: tuple[str, ...] = Field(
         default=(), description="Folders `extends:` of a ruleset file may also read."
     )
