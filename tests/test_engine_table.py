@@ -135,3 +135,43 @@ def test_a_copy_does_not_keep_a_stale_json() -> None:
     c = d.model_copy(update={"as_of": dt.date(2000, 1, 2), "observer_rank": Rank.CHIEF})
     assert c.model_dump_json() == Decision.model_dump_json(c, round_trip=False)
     assert '"as_of":"2000-01-02"' in c.model_dump_json()
+
+
+def test_a_busy_engine_moves_its_classes_to_a_flat_list_and_answers_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    rs = load_ruleset("federal-baseline")
+    day = dt.date(2024, 1, 1)
+    view = rs.period(day)
+    probe = Engine(view, Budget(1000, 1000, 1 << 20))
+    monkeypatch.setattr(table, "DENSE_FROM", probe.size // 40)  # a list after ~40 classes
+    engine = Engine(view, Budget(1000, 1000, 1 << 20))
+    space = Space(view.program)
+    points = list(itertools.islice(space.points(), 0, None, 997))[:300]
+    assert isinstance(engine._slots, dict)
+    seen: list[Decision] = []
+    for p in points:
+        s = space.situation(p)
+        seen.append(engine.decide(s, day))
+    assert isinstance(engine._slots, list) and len(engine._slots) == engine.size
+    assert sum(x is not None for x in engine._slots) == len(
+        {engine.key(space.situation(p)) for p in points}
+    )
+    for p, d in zip(points, seen, strict=True):
+        s = space.situation(p)
+        assert d == engine.compute(s, day) == engine.decide(s, day)
+
+
+_SIT = {
+    "actor": {"rank": "sergeant"},
+    "observer": {"rank": "officer", "realistic_opportunity": True},
+    "force": {"type": "neck_restraint", "still_needed": False},
+    "subject": {"resistance": "compliant", "restrained": True, "medical_distress": False},
+}
+
+
+def test_a_quiet_engine_stays_small() -> None:
+    rs = load_ruleset("washington")
+    engine = engine_for(rs.period(dt.date(2024, 1, 1)))
+    evaluate(rs, Situation.model_validate(_SIT), as_of=dt.date(2024, 1, 1))
+    assert isinstance(engine._slots, dict) and len(engine._slots) <= 1

@@ -89,8 +89,10 @@ def only(err: ScenarioError, code: str) -> Any:
 # --- the bundled scenario files -------------------------------------------------------------
 
 
-def test_bundled_scenarios_pass_on_both_backends() -> None:
+def test_bundled_scenarios_pass_on_both_backends(monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("durable.engine")
+    # few hosts at a time (each a copy of a ruleset inside durable_rules): the suite's memory
+    monkeypatch.setattr("intervene_rules.engine.durable.MAX_HOSTS", 2)
     results = run_scenarios([RULESETS], backend="both")
     failed = [(r.location, r.differences) for r in results if not r.passed]
     assert failed == []

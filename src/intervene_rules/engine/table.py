@@ -4,8 +4,8 @@ Evaluation is a pure function of the situation's value classes (see `classes.py`
 decision computed once serves every situation of the same class. The class key is one
 integer: the tuple of value classes, ranks reduced to their rank class (the relation and the
 outcome of every rank test), read as a mixed-radix number generated from the field table
-(`ValueClasses.dense_key`); it indexes a flat list. The list
-holds `Shared` decisions (`merge.py`), one per distinct decision up to the ranks and the
+(`ValueClasses.dense_key`); it keys a dict, then a flat list once the engine is busy.
+Either holds `Shared` decisions (`merge.py`), one per distinct decision up to the ranks and the
 date, which stamp the ranks and the date on. So one engine serves every day of its period.
 
 Engines are found by `engine_for(view)`, a registry keyed by the identity of the period view
@@ -45,7 +45,12 @@ if TYPE_CHECKING:
     from intervene_rules.ruleset.ruleset import Ruleset
 
 DENSE_MAX = 1 << 21
-"""Class keys up to this many are indexed in a flat list (8 bytes a slot); beyond, a dict."""
+"""Class spaces up to this size may be indexed by a flat list (8 bytes a key); beyond, a dict
+holds at most this many keys."""
+DENSE_FROM = 12
+"""A dict of the keys met becomes a flat list once it holds one key in `DENSE_FROM` of the
+space: a dict entry costs about as much as that many list slots. An engine met rarely (an
+old legal period, a ruleset seldom asked) stays small; a busy one gets the flat list."""
 
 MAX_SHARED = 40_000
 MAX_STAMPED = 20_000
@@ -67,9 +72,8 @@ class Engine:
         self.size = dense.size
         self.key: Callable[[Situation], int] = dense.key
         """The class key of a situation: equal keys, equal decisions up to ranks and date."""
-        self._slots: list[Shared | None] | dict[int, Shared] = (
-            [None] * self.size if self.size <= DENSE_MAX else {}
-        )
+        self._slots: list[Shared | None] | dict[int, Shared] = {}
+        self._densify_at = self.size // DENSE_FROM if self.size <= DENSE_MAX else -1
         self._shared: dict[ShareKey, Shared] = {}
         self._fire_on: Callable[[Situation], tuple[int, Reads]] = self.native.fire_on(
             reads_of, READ_FIELDS
@@ -122,6 +126,13 @@ class Engine:
         row = make_row(self.program, s)
         return self.from_firings(row, evaluator.fire(row), as_of)
 
+    def _densify(self, met: dict[int, Shared]) -> None:
+        # a racing thread may add to `met` meanwhile: that decision is made again, once
+        dense: list[Shared | None] = [None] * self.size
+        for k, v in list(met.items()):
+            dense[k] = v
+        self._slots = dense
+
     def decide(self, s: Situation, as_of: dt.date | None) -> Decision:
         """The decision for `s` on `as_of`, from the table when its class was seen before."""
         k = self.key(s)
@@ -133,8 +144,12 @@ class Engine:
             if seen.opportunity_unknown:
                 seen = self._with_opportunity(s, seen)
             hit = self._share(mask, seen, (actor, observer))
-            if isinstance(slots, list) or len(slots) < DENSE_MAX:
+            if isinstance(slots, list):
                 slots[k] = hit
+            elif len(slots) < DENSE_MAX:
+                slots[k] = hit
+                if len(slots) == self._densify_at:
+                    self._densify(slots)
         return hit.decision(actor, observer, as_of)
 
 
