@@ -447,13 +447,24 @@ class Walk:
         nt, ns = self.space.shape[FORCE_TYPE], self.space.shape[RESISTANCE]
         cells = [grid[(opp, du, t, s)] for t in range(nt) for s in range(ns)]
         update, outcome = row.update, side.outcome
+        fire_key, fired, read_key, known = side.fire_key, side.fired, side.read_key, side.reads
+        built = side.built
         outs: list[Outcome] = []
         append = outs.append
         for rank in ranks:
             update(rank)
+            ranks_at = side.rank_key(row)
             for cell in cells:
                 update(cell)
-                append(outcome(row))
+                # `Side.outcome`'s path when everything is memoised, inlined (the hot loop)
+                firing = fired.get(fire_key(row))
+                seen = known.get(read_key(row))
+                o = (
+                    None
+                    if firing is None or seen is None or seen.opportunity_unknown
+                    else built.get((firing[0], seen, ranks_at))
+                )
+                append(outcome(row) if o is None else o)
         # blocks whose outcomes are the same objects share one pattern, and so what the
         # checks derive from it (outcomes are interned per firing, Reads and ranks)
         same = self._by_outs[k]
