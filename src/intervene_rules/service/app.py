@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import gc
+import itertools
 import json
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -141,13 +142,43 @@ def _problem_response(p: Problem, request: Request) -> Response:
     )
 
 
+_ID_PREFIX = uuid.uuid4().hex[:16]
+_ids = itertools.count(1)
+
+
 def _request_id(request: Request) -> str:
+    """The caller's `X-Request-Id`, or one made here.
+
+    A random prefix per process and a counter: unique without a random draw per request.
+    """
     rid: str | None = request.scope.get("intervene.request_id")
     if rid is None:
         given = request.headers.get("x-request-id")
-        rid = given[:200] if given else uuid.uuid4().hex
+        rid = given[:200] if given else f"{_ID_PREFIX}-{next(_ids):x}"
         request.scope["intervene.request_id"] = rid
     return rid
+
+
+class _Encoded:
+    """The UTF-8 JSON of recent decisions, kept by identity.
+
+    The engine hands out one shared `Decision` per answer, and encoding ~10 KB of JSON
+    costs about an evaluation.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.kept: dict[int, tuple[Decision, bytes]] = {}
+
+    def __call__(self, d: Decision) -> bytes:
+        hit = self.kept.get(id(d))
+        if hit is not None and hit[0] is d:
+            return hit[1]
+        data = d.model_dump_json().encode()
+        if len(self.kept) >= self.size:
+            self.kept.clear()
+        self.kept[id(d)] = (d, data)
+        return data
 
 
 async def _body(request: Request, limit: int, timeout: float) -> bytes:
@@ -291,6 +322,8 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
             request,
         )
 
+    encoded = _Encoded()
+
     def ruleset(rid: str) -> Ruleset:
         rs = state.rulesets.get(rid)
         if rs is None:
@@ -364,19 +397,22 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     async def evaluate_one(request: Request) -> Response:
         # parameters read by hand (declared above for OpenAPI): FastAPI's parameter
         # injection costs more than the evaluation itself
-        query = request.query_params
         rs = ruleset(request.path_params["rid"])
-        day = _as_of(query.get("as_of"))
-        explain = _flag(query.get("explain"))
+        if request.scope["query_string"]:
+            query = request.query_params
+            day, explain = _as_of(query.get("as_of")), _flag(query.get("explain"))
+        else:
+            day, explain = None, False
         body = await _body(request, config.max_body_bytes, config.body_timeout_s)
         d = decide(rs, body, day, ())
         headers = {"X-Request-Id": _request_id(request)}
         if (decision_id := record(request, body, d, day)) is not None:
             headers["X-Decision-Id"] = decision_id
-        text = d.model_dump_json()
+        data = encoded(d)
         if explain:
-            text = f'{{"decision":{text},"explanation":{json.dumps(d.explain())}}}'
-        return Response(text, media_type="application/json", headers=headers)
+            explanation = json.dumps(d.explain()).encode()
+            data = b"".join([b'{"decision":', data, b',"explanation":', explanation, b"}"])
+        return Response(data, media_type="application/json", headers=headers)
 
     @app.post(
         "/v1/rulesets/{rid}/evaluate:batch",
@@ -412,22 +448,23 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         items = _batch_items(body)
 
         def lines() -> Iterator[bytes]:
-            out: list[str] = []
+            out: list[bytes] = []
             for i, item in enumerate(items):
                 try:
                     if isinstance(item, ServiceError):
                         raise item
                     d = decide(rs, item, day, (i,))
                     record(request, item, d, day)
-                    out.append(d.model_dump_json())
+                    out.append(encoded(d))
                 except ServiceError as exc:
                     p = exc.problem.model_dump_json(exclude_none=True)
-                    out.append(f'{{"index":{i},"problem":{p}}}')
-                if len(out) >= BATCH_CHUNK:
-                    yield ("\n".join(out) + "\n").encode()
+                    out.append(f'{{"index":{i},"problem":{p}}}'.encode())
+                out.append(b"\n")
+                if len(out) >= 2 * BATCH_CHUNK:
+                    yield b"".join(out)
                     out = []
             if out:
-                yield ("\n".join(out) + "\n").encode()
+                yield b"".join(out)
 
         return StreamingResponse(
             lines(), media_type=NDJSON, headers={"X-Request-Id": _request_id(request)}
