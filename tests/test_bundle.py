@@ -78,6 +78,7 @@ def _without_origins(decision: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    pytest.importorskip("cryptography", reason="signing needs the [sign] extra (cryptography)")
     folder = tmp_path_factory.mktemp("keys")
     for name in ("unit", "other"):
         assert main(["keygen", "--out", str(folder), "--name", name], out=io.StringIO()) == 0
@@ -384,6 +385,7 @@ def test_cli_verify_refuses_a_tampered_bundle(tmp_path: Path, keys: dict[str, Pa
 
 
 def test_cli_keygen_never_overwrites(tmp_path: Path) -> None:
+    pytest.importorskip("cryptography", reason="signing needs the [sign] extra (cryptography)")
     assert _run("keygen", "--out", str(tmp_path))[0] == 0
     private = tmp_path / "intervene.key.pem"
     assert private.read_text(encoding="utf-8").startswith("-----BEGIN PRIVATE KEY-----")
@@ -392,3 +394,16 @@ def test_cli_keygen_never_overwrites(tmp_path: Path) -> None:
     code, _, err = _run("keygen", "--out", str(tmp_path))
     assert code == 2 and "exists" in err
     assert private.read_bytes() == before
+
+
+def test_without_cryptography_keygen_says_which_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    for name in [m for m in sys.modules if m == "cryptography" or m.startswith("cryptography.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, "cryptography", None)
+    code, _, err = _run("keygen", "--out", str(tmp_path))
+    assert code == 1 and "intervene_rules[sign]" in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir())
