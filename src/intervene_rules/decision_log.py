@@ -63,6 +63,10 @@ try:  # POSIX; elsewhere (Windows) lines of one process still never interleave
 except ImportError:  # pragma: no cover - not on the platforms CI runs
     fcntl = None  # type: ignore[assignment]
 
+_flock = fcntl.flock if fcntl is not None else None
+_LOCK_EX = fcntl.LOCK_EX if fcntl is not None else 0
+_LOCK_UN = fcntl.LOCK_UN if fcntl is not None else 0
+
 Durability = Literal["group", "fsync", "none"]
 
 FORMAT_VERSION = 1
@@ -365,16 +369,28 @@ class DecisionLog:
             raise TypeError(f"record() takes a Decision, not {type(decision).__name__}")
         if as_of is not None and type(as_of) is not dt.date:
             raise TypeError(f"as_of must be a datetime.date or None, not {type(as_of).__name__}")
-        for name, value in (("request_id", request_id), ("reference", reference)):
-            if value is not None and type(value) is not str and not isinstance(value, str):
-                raise TypeError(f"{name} must be a str or None, not {type(value).__name__}")
-        digest, line, ruleset = self._decision_line(decision)
+        if request_id is not None and not isinstance(request_id, str):
+            raise TypeError(f"request_id must be a str or None, not {type(request_id).__name__}")
+        if reference is not None and not isinstance(reference, str):
+            raise TypeError(f"reference must be a str or None, not {type(reference).__name__}")
+        hit = self._bytes.get(id(decision))
+        if hit is not None and hit[0] is decision:
+            digest, line, ruleset = hit[1], hit[2], hit[3]
+        else:
+            digest, line, ruleset = self._decision_line(decision)
+        if type(situation) is dict:  # the common case, as received: straight to JSON
+            try:
+                as_json = to_json(situation).decode()
+            except ValueError:  # a value JSON cannot hold: said by `situation_json`
+                as_json = situation_json(situation)
+        else:
+            as_json = situation_json(situation)
         day = "null" if as_of is None else f'"{as_of.isoformat()}"'
         middle = (
             f'","ruleset":{ruleset},"as_of":{day}'
             f',"request_id":{"null" if request_id is None else _dumps(request_id)}'
             f',"reference":{"null" if reference is None else _dumps(reference)}'
-            f',"situation":{situation_json(situation)},"decision_sha256":"{digest}"}}\n'
+            f',"situation":{as_json},"decision_sha256":"{digest}"}}\n'
         )
         with self._lock:
             if self._closed:
@@ -382,8 +398,11 @@ class DecisionLog:
             flusher = self._flusher
             if flusher is not None and flusher.error is not None:
                 raise _advice(self.path, flusher.error, "sync it to disk")
-            with self._locked():
-                size = os.fstat(self._fd).st_size
+            fd = self._fd
+            if _flock is not None:
+                _flock(fd, _LOCK_EX)
+            try:
+                size = os.fstat(fd).st_size
                 if size != self._end:  # another process wrote: continue after its last id
                     size = self._catch_up(size)
                 ns = time.time_ns()
@@ -395,6 +414,9 @@ class DecisionLog:
                     data = line + data
                 self._end = size + self._write(data, uid)
                 self._written.add(digest)
+            finally:
+                if _flock is not None:
+                    _flock(fd, _LOCK_UN)
             if self.durability == "fsync":
                 try:
                     _sync(self._fd)
@@ -432,8 +454,22 @@ class DecisionLog:
 
     def _write(self, data: bytes, uid: str) -> int:
         """Write `data` whole (continuing a short write); returns the bytes written."""
-        if self._seal:  # a line of ours was cut short by an error: end it first
-            data = b"\n" + data
+        if not self._seal:  # the common case: one write of the whole line
+            try:
+                n = os.write(self._fd, data)
+            except OSError as exc:
+                raise _advice(
+                    self.path, exc, f"write the record {uid} (it was not logged)"
+                ) from exc
+            if n == len(data):
+                return n
+            self._seal = True
+            data = data[n:]
+            return n + self._write_rest(data, uid)
+        return self._write_rest(b"\n" + data, uid)
+
+    def _write_rest(self, data: bytes, uid: str) -> int:
+        """Write `data` whole after a short write or an error; returns the bytes written."""
         done = 0
         try:
             while done < len(data):
