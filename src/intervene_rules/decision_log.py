@@ -27,7 +27,9 @@ Durability (`docs/decision-log.md` has the table and the measured cost):
 - ``"fsync"``: `record()` returns after the line reached the disk (fdatasync): a record
   returned survives a process crash and a power loss.
 - ``"group"`` (default): `record()` returns once the line is in the OS page cache; a flusher
-  thread syncs the file every `group_ms`. A record returned survives a process crash
+  thread syncs the file every `group_ms`. A writer keeps the file's lock from its first
+  record to the flusher's next tick, so another process writing the same log waits at most
+  `group_ms` for its turn. A record returned survives a process crash
   (SIGKILL); a power loss may lose the last `group_ms` of records.
 - ``"none"``: never synced by the log (the OS writes back in its own time, ~30 s on Linux):
   survives a process crash; a power loss may lose the last half-minute or so.
@@ -46,7 +48,7 @@ import random
 import threading
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -248,18 +250,25 @@ def _advice(path: Path, exc: OSError, doing: str) -> DecisionLogError:
 
 
 class _Flusher(threading.Thread):
-    """Group commit: syncs the file every `interval` seconds when something was written."""
+    """Group commit: every `interval` seconds, lets other writers in and syncs the file.
 
-    def __init__(self, fd: int, interval: float, name: str) -> None:
+    With group commit a writer keeps the file's lock from its first record until the next
+    tick (`release`), so the records of one group cost one `write` each; another process
+    waits at most `interval` for its turn.
+    """
+
+    def __init__(self, fd: int, interval: float, name: str, release: Callable[[], None]) -> None:
         super().__init__(name=f"decision-log-flusher {name}", daemon=True)
         self.fd = fd
         self.interval = interval
+        self.release = release
         self.dirty = False
         self.error: OSError | None = None
         self.stop = threading.Event()
 
     def run(self) -> None:
         while not self.stop.wait(self.interval):
+            self.release()
             if self.dirty:
                 self.dirty = False
                 try:
@@ -305,10 +314,11 @@ class DecisionLog:
         self._closed = True  # until opened: __del__ must not close an fd it does not own
         self._seal = False
         self._second = -1
-        self._stamp = ""
+        self._stamp = b""
         self._flusher: _Flusher | None = None
-        self._bytes: dict[int, tuple[Decision, str, bytes, str]] = {}
+        self._bytes: dict[int, tuple[Decision, str, bytes, bytes, bytes]] = {}
         self._written: set[str] = set()
+        self._held = False  # group commit: the file's lock kept until the flusher's tick
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
         except OSError as exc:
@@ -323,7 +333,7 @@ class DecisionLog:
             raise
         self._closed = False
         if durability == "group":
-            self._flusher = _Flusher(fd, self.group_ms / 1000.0, str(self.path))
+            self._flusher = _Flusher(fd, self.group_ms / 1000.0, str(self.path), self._release)
             self._flusher.start()
 
     def __repr__(self) -> str:
@@ -374,23 +384,29 @@ class DecisionLog:
         if reference is not None and not isinstance(reference, str):
             raise TypeError(f"reference must be a str or None, not {type(reference).__name__}")
         hit = self._bytes.get(id(decision))
-        if hit is not None and hit[0] is decision:
-            digest, line, ruleset = hit[1], hit[2], hit[3]
-        else:
-            digest, line, ruleset = self._decision_line(decision)
+        if hit is None or hit[0] is not decision:
+            hit = self._decision_line(decision)
+        _, digest, line, before, after = hit
         if type(situation) is dict:  # the common case, as received: straight to JSON
             try:
-                as_json = to_json(situation).decode()
+                as_json = to_json(situation)
             except ValueError:  # a value JSON cannot hold: said by `situation_json`
-                as_json = situation_json(situation)
+                as_json = situation_json(situation).encode()
         else:
-            as_json = situation_json(situation)
-        day = "null" if as_of is None else f'"{as_of.isoformat()}"'
-        middle = (
-            f'","ruleset":{ruleset},"as_of":{day}'
-            f',"request_id":{"null" if request_id is None else _dumps(request_id)}'
-            f',"reference":{"null" if reference is None else _dumps(reference)}'
-            f',"situation":{as_json},"decision_sha256":"{digest}"}}\n'
+            as_json = situation_json(situation).encode()
+        # the record after its id and time, as bytes (the decision's parts made once)
+        tail = b"".join(
+            [
+                before,
+                b"null" if as_of is None else b'"%s"' % as_of.isoformat().encode(),
+                b',"request_id":',
+                b"null" if request_id is None else to_json(request_id),
+                b',"reference":',
+                b"null" if reference is None else to_json(reference),
+                b',"situation":',
+                as_json,
+                after,
+            ]
         )
         with self._lock:
             if self._closed:
@@ -399,15 +415,20 @@ class DecisionLog:
             if flusher is not None and flusher.error is not None:
                 raise _advice(self.path, flusher.error, "sync it to disk")
             fd = self._fd
-            if _flock is not None:
+            held = self._held
+            if not held and _flock is not None:
                 _flock(fd, _LOCK_EX)
             try:
-                size = os.fstat(fd).st_size
-                if size != self._end:  # another process wrote: continue after its last id
-                    size = self._catch_up(size)
+                if held:  # nobody else wrote since the lock was taken
+                    size = self._end
+                else:
+                    size = os.fstat(fd).st_size
+                    if size != self._end:  # another process wrote: continue after its last id
+                        size = self._catch_up(size)
+                    self._held = flusher is not None
                 ns = time.time_ns()
                 uid = self._ids.next(ns // 1_000_000)
-                data = f'{_HEAD_TEXT}{uid}","time":"{self._time(ns)}{middle}'.encode()
+                data = b"".join([_HEAD, uid.encode(), b'","time":"', self._time(ns), tail])
                 if digest not in self._written:  # its decision line first, in one write
                     if len(self._written) >= _WRITTEN_KEPT:
                         self._written.clear()
@@ -415,7 +436,7 @@ class DecisionLog:
                 self._end = size + self._write(data, uid)
                 self._written.add(digest)
             finally:
-                if _flock is not None:
+                if not self._held and _flock is not None:
                     _flock(fd, _LOCK_UN)
             if self.durability == "fsync":
                 try:
@@ -426,31 +447,39 @@ class DecisionLog:
                 flusher.dirty = True
         return uid
 
-    def _decision_line(self, decision: Decision) -> tuple[str, bytes, str]:
-        """The sha256 of the decision's JSON, its `decision` line, and its ruleset's JSON.
+    def _release(self) -> None:
+        """Let other writers in (the flusher's tick, with group commit)."""
+        with self._lock:
+            if self._held and not self._closed:
+                self._held = False
+                if _flock is not None:
+                    _flock(self._fd, _LOCK_UN)
 
-        The engine hands out one shared `Decision` object per (rules fired, ranks, date), so
-        all three are kept by identity (holding the decision, so its id is not reused):
-        encoding and hashing ~14 KB of JSON costs more than an evaluation.
+    def _decision_line(self, decision: Decision) -> tuple[Decision, str, bytes, bytes, bytes]:
+        """The decision's entry: itself, its JSON's sha256, its line, and two record parts.
+
+        The parts are what a record says of it before `as_of` (its ruleset) and after the
+        situation (its hash). The engine hands out one shared `Decision` object per (rules
+        fired, ranks, date), so all are kept by identity (holding the decision, so its id is
+        not reused): encoding and hashing ~14 KB of JSON costs more than an evaluation.
         """
-        hit = self._bytes.get(id(decision))
-        if hit is not None and hit[0] is decision:
-            return hit[1], hit[2], hit[3]
         body = decision.model_dump_json().encode()
         digest = hashlib.sha256(body).hexdigest()
         line = b"".join([_DECISION_HEAD, digest.encode(), _DECISION_MID, body, b"}\n"])
-        ruleset = decision.ruleset.model_dump_json()
+        before = b'","ruleset":' + decision.ruleset.model_dump_json().encode() + b',"as_of":'
+        after = b',"decision_sha256":"' + digest.encode() + b'"}\n'
         if len(self._bytes) >= _BYTES_KEPT:
             self._bytes.clear()
-        self._bytes[id(decision)] = (decision, digest, line, ruleset)
-        return digest, line, ruleset
+        entry = (decision, digest, line, before, after)
+        self._bytes[id(decision)] = entry
+        return entry
 
-    def _time(self, ns: int) -> str:
+    def _time(self, ns: int) -> bytes:
         second, rest = divmod(ns, 1_000_000_000)
         if second != self._second:
             self._second = second
-            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return f"{self._stamp}.{rest // 1000:06d}Z"
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second)).encode()
+        return b"%s%06dZ" % (self._stamp, rest // 1000)
 
     def _write(self, data: bytes, uid: str) -> int:
         """Write `data` whole (continuing a short write); returns the bytes written."""
@@ -523,14 +552,17 @@ class DecisionLog:
 
     def close(self) -> None:
         """Stop the flusher, sync (unless durability is "none") and close; idempotent."""
+        flusher = self._flusher
+        if flusher is not None and not self._closed:
+            # stopped before taking the lock: its tick takes the lock too
+            flusher.stop.set()
+            if flusher is not threading.current_thread():
+                flusher.join()
         with self._lock:
             if self._closed:
                 return
             self._closed = True
             try:
-                if self._flusher is not None:
-                    self._flusher.stop.set()
-                    self._flusher.join()
                 if self.durability != "none":
                     _sync(self._fd)
             except OSError as exc:
