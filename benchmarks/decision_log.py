@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from intervene_rules import DecisionLog, evaluate, load_ruleset
+from intervene_rules.decision_log import read_log
 
 SITUATION = {
     "actor": {"rank": "sergeant"},
@@ -56,14 +57,22 @@ def main() -> int:
     print(f"evaluate() alone: {base:8.1f} µs")
     print(f"{'mode':<6} {'µs/call':>9} {'× eval':>7}  after a crash (SIGKILL) | after a power loss")
     ok = True
+    wrong = 0
+    want = evaluate(rs, SITUATION)
     with tempfile.TemporaryDirectory() as tmp:
         for mode in ("group", "fsync", "none"):
-            with DecisionLog(Path(tmp) / f"{mode}.jsonl", durability=mode) as log:  # type: ignore[arg-type]
+            path = Path(tmp) / f"{mode}.jsonl"
+            with DecisionLog(path, durability=mode) as log:  # type: ignore[arg-type]
 
                 def both(log: DecisionLog = log) -> None:
                     log.record(SITUATION, evaluate(rs, SITUATION))
 
-                us = per_call(both, n_fsync if mode == "fsync" else n, repeats)
+                calls = n_fsync if mode == "fsync" else n
+                us = per_call(both, calls, repeats)
+            # every record written is read back whole, with the decision made
+            records = [r for _, r in read_log(path)]
+            wrong += len(records) != calls * repeats
+            wrong += sum(r.decision != want or r.situation != SITUATION for r in records)
             crash, power = GUARANTEES[mode]
             ratio = us / base
             mark = ""
@@ -75,6 +84,9 @@ def main() -> int:
         "a record line is a few hundred bytes; each decision's ~14 KB JSON is written once "
         "per writer, on its own line (docs/decision-log.md)"
     )
+    print(f"{'PASS' if not wrong else 'FAIL'}  records read back: {wrong} missing or wrong")
+    if wrong:
+        return 1
     return 0 if ok or args.quick else 1
 
 
