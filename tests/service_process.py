@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 import re
 import signal
 import subprocess
@@ -14,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from intervene_rules.vocabulary import ForceType, Misconduct, PriorIntervention, Rank, Resistance
+from tests.situations import random_situation_data
 
 LISTENING = re.compile(r"listening on (http://\S+?:(\d+))")
 
@@ -104,31 +103,7 @@ def start_failure(args: Sequence[str], timeout: float = 60.0) -> tuple[int, str]
 
 def situations(n: int, seed: int = 7) -> list[dict[str, Any]]:
     """`n` random valid situations over the whole vocabulary (plain dicts)."""
-    rnd = random.Random(seed)
-    out = []
-    for _ in range(n):
-        out.append(
-            {
-                "actor": {"rank": rnd.choice(list(Rank)).value},
-                "observer": {
-                    "rank": rnd.choice(list(Rank)).value,
-                    "realistic_opportunity": rnd.choice([True, False, None]),
-                    "prior_intervention": rnd.choice(list(PriorIntervention)).value,
-                },
-                "force": {
-                    "type": rnd.choice(list(ForceType)).value,
-                    "still_needed": rnd.choice([True, False]),
-                    "duration_s": rnd.choice([None, 0, 5, 10, 30, 240, 1200]),
-                },
-                "subject": {
-                    "resistance": rnd.choice(list(Resistance)).value,
-                    "restrained": rnd.choice([True, False]),
-                    "medical_distress": rnd.choice([True, False]),
-                },
-                "misconduct": rnd.sample([m.value for m in Misconduct], rnd.choice([0, 0, 1, 2])),
-            }
-        )
-    return out
+    return random_situation_data(n, seed, (None, 0, 5, 10, 30, 240, 1200))
 
 
 HERE = Path(__file__).resolve().parent

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import random
 import shutil
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,8 @@ from intervene_rules import (
     write_bundle,
 )
 from intervene_rules.cli import main
-from intervene_rules.fields import SITUATION_FIELDS
 from intervene_rules.ruleset.load import bundled_ids
+from tests.situations import random_situation_data
 
 IDS = bundled_ids()
 DAYS = (dt.date(2019, 6, 1), dt.date(2025, 6, 1))
@@ -32,25 +31,8 @@ NUMBERS = (None, 0.0, 9.999, 10.0, 10.001, 30.0, 60.0, 240.0)
 
 def _situations(seed: int, n: int) -> list[Situation]:
     """`n` valid situations drawn from the field table (thresholds' values included)."""
-    rnd = random.Random(seed)
-    out = []
-    for _ in range(n):
-        data: dict[str, Any] = {}
-        for spec in SITUATION_FIELDS:
-            node = data
-            *parents, leaf = spec.path
-            for part in parents:
-                node = node.setdefault(part, {})
-            if spec.kind == "number":
-                value: Any = rnd.choice((*NUMBERS, round(rnd.uniform(0, 600), 3)))
-            elif spec.kind == "set":
-                assert spec.enum is not None
-                value = rnd.sample([e.value for e in spec.enum], rnd.randint(0, 3))
-            else:
-                value = rnd.choice(spec.domain)
-            node[leaf] = value
-        out.append(Situation.model_validate(data))
-    return out
+    data = random_situation_data(n, seed, NUMBERS, spread=600.0)
+    return [Situation.model_validate(d) for d in data]
 
 
 def _bundle(tmp_path: Path, rid: str, **kw: Any) -> Path:

@@ -21,7 +21,7 @@ from intervene_rules.engine import classes, native
 from intervene_rules.engine.classes import ValueClasses
 from intervene_rules.engine.native import ClosureEvaluator, NativeEvaluator, compile_cond
 from intervene_rules.engine.row import make_row
-from intervene_rules.fields import FACT_PREFIX, FIELDS, SITUATION_FIELDS
+from intervene_rules.fields import FACT_PREFIX, FIELDS
 from intervene_rules.location import SourceLocation
 from intervene_rules.ruleset import ir
 from intervene_rules.ruleset.ir import Cond, Op, Program, ops_for
@@ -29,6 +29,7 @@ from intervene_rules.ruleset.ir import Test as IRTest
 from intervene_rules.situation import Situation
 from intervene_rules.vocabulary import Action
 from tests import reference_interpreter as ref
+from tests.situations import random_situation_data
 
 IDS = [info["id"] for info in list_rulesets()]
 ROWS = 400
@@ -36,24 +37,9 @@ ROWS = 400
 
 def _situations(program: Program, n: int, seed: int) -> Iterator[Situation]:
     """Random situations over the field table, durations on and around every threshold."""
-    rng = random.Random(seed)
     durations = [d for d in ValueClasses.of(program).durations()]
     durations += [d + 1e-6 for d in durations if d is not None] + [0.0, 1e6]
-    for _ in range(n):
-        data: dict[str, Any] = {}
-        for spec in SITUATION_FIELDS:
-            node = data
-            *parents, leaf = spec.path
-            for part in parents:
-                node = node.setdefault(part, {})
-            if spec.kind == "number":
-                value: Any = rng.choice(durations)
-            elif spec.kind == "set":
-                assert spec.enum is not None
-                value = rng.sample(list(spec.enum), rng.randint(0, 3))
-            else:
-                value = rng.choice(spec.domain)
-            node[leaf] = value
+    for data in random_situation_data(n, seed, durations):
         yield Situation.model_validate(data)
 
 

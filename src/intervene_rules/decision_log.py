@@ -88,7 +88,6 @@ _DECISION_BODY = len(_DECISION_HEAD) + 64 + len(_DECISION_MID)
 _WRITTEN_KEPT = 100_000
 """Hashes of decisions a writer remembers having written; beyond, it forgets them all (and
 writes each decision once more: a repeat is harmless, the reader keeps one)."""
-_HEAD_TEXT = _HEAD.decode()
 _ID_LEN = 36
 _bits = random.getrandbits
 _sync = getattr(os, "fdatasync", os.fsync)  # the size change is synced too; not the atime
@@ -326,8 +325,13 @@ class DecisionLog:
         self._fd = fd
         try:
             _check_room(self.path, fd)
-            with self._locked():
+            if _flock is not None:
+                _flock(fd, _LOCK_EX)
+            try:
                 self._end = self._catch_up(os.fstat(fd).st_size)
+            finally:
+                if _flock is not None:
+                    _flock(fd, _LOCK_UN)
         except BaseException:
             os.close(fd)
             raise
@@ -512,9 +516,6 @@ class DecisionLog:
         self._seal = False
         return done
 
-    def _locked(self) -> _FileLock:
-        return _FileLock(self._fd)
-
     def _catch_up(self, size: int) -> int:
         """Read the last id in the file and seal a torn last line; returns the file size."""
         if size == 0:
@@ -574,23 +575,6 @@ class DecisionLog:
         if not getattr(self, "_closed", True):
             with contextlib.suppress(Exception):  # nothing to report to at interpreter exit
                 self.close()
-
-
-class _FileLock:
-    """An exclusive `flock` on the log while one record is written (no-op without fcntl)."""
-
-    __slots__ = ("fd",)
-
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-
-    def __enter__(self) -> None:
-        if fcntl is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_EX)
-
-    def __exit__(self, *exc: object) -> None:
-        if fcntl is not None:
-            fcntl.flock(self.fd, fcntl.LOCK_UN)
 
 
 def _check_room(path: Path, fd: int) -> None:

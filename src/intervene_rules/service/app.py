@@ -29,7 +29,7 @@ from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
 from intervene_rules import Decision, Ruleset, Situation, evaluate, load_ruleset
-from intervene_rules.errors import InterveneRulesError
+from intervene_rules.errors import DecisionLogError, InterveneRulesError
 from intervene_rules.service import models
 from intervene_rules.service.config import ServiceConfig
 from intervene_rules.service.problems import (
@@ -362,8 +362,6 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
     ) -> str | None:
         if state.log is None:
             return None
-        from intervene_rules.errors import DecisionLogError
-
         try:
             decision_id: str = state.log.record(
                 body,
