@@ -24,6 +24,16 @@ from intervene_rules.errors import (
     RulesetError,
     ScenarioError,
 )
+from intervene_rules._evaluate_partial import evaluate_partial
+from intervene_rules.decision_range import (
+    Change,
+    Changes,
+    Condition,
+    Deciding,
+    DecisionRange,
+    Outcome,
+)
+from intervene_rules.partial import PartialSituation
 from intervene_rules.ruleset.ruleset import Ruleset, list_rulesets, load_ruleset, write_bundle
 from intervene_rules.situation import Actor, Force, Observer, Situation, Subject
 from intervene_rules.vocabulary import (
@@ -47,10 +57,15 @@ __all__ = [
     "Action",
     "Actor",
     "BackendUnavailableError",
+    "Change",
+    "Changes",
     "Citation",
+    "Condition",
+    "Deciding",
     "Decision",
     "DecisionLog",
     "DecisionLogError",
+    "DecisionRange",
     "Duty",
     "EvaluationError",
     "EvaluatorMismatchError",
@@ -62,6 +77,8 @@ __all__ = [
     "Misconduct",
     "Notice",
     "Observer",
+    "Outcome",
+    "PartialSituation",
     "PriorIntervention",
     "Rank",
     "Relation",
@@ -77,9 +94,10 @@ __all__ = [
     "Subject",
     "TraceStep",
     "Verification",
-    "__version__",
     "evaluate",
+    "evaluate_partial",
     "list_rulesets",
     "load_ruleset",
     "write_bundle",
+    "__version__",
 ]

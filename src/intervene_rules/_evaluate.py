@@ -78,18 +78,49 @@ def _validated(
     # the titles used are kept with the situation: the decision cites their sources
     used: list[tuple[str, str]] = []
     ctx = {"rank_aliases": aliases, TITLES_USED: used} if aliases else None
-    if isinstance(situation, str | bytes):
-        if (too_large := _too_large(situation)) is not None:
-            raise too_large
-        s = Situation.model_validate_json(situation, context=ctx)
-        return with_rank_titles(s, used) if aliases else s
     try:
-        s = Situation.model_validate(situation, context=ctx)
+        if isinstance(situation, str | bytes):
+            if (too_large := _too_large(situation)) is not None:
+                raise too_large
+            s = Situation.model_validate_json(situation, context=ctx)
+        else:
+            s = Situation.model_validate(situation, context=ctx)
         return with_rank_titles(s, used) if aliases else s
+    except ValidationError as exc:
+        raise _pointed(exc) from None
     except RecursionError:  # printing a value nested ~1,000 deep (a JSON text is refused earlier)
         raise _refused(
             "situation_too_deep", "the situation nests too deeply to be validated", "<nested>"
         ) from None
+
+
+PARTIAL_HINT = (
+    "a complete situation holds every fact; for one with unknown facts (omitted or null) use "
+    "evaluate_partial(), which gives the range of decisions over every completion"
+)
+
+
+def _pointed(exc: ValidationError) -> ValidationError:
+    """`exc`, each message pointing to `evaluate_partial` when the facts are only missing.
+
+    The error types and locations stay (`missing` is still `missing`); only when every
+    error is a missing field or a null is the situation taken for a partial one.
+    """
+    from intervene_rules.partial import partial_error
+
+    if not partial_error(exc):
+        return exc
+    details: list[InitErrorDetails] = [
+        {
+            "type": PydanticCustomError(
+                e["type"], "{msg}: {hint}", {"msg": e["msg"], "hint": PARTIAL_HINT}
+            ),
+            "loc": e["loc"],
+            "input": e.get("input"),
+        }
+        for e in exc.errors(include_url=False)
+    ]
+    return ValidationError.from_exception_data(exc.title, details)
 
 
 class _Today:

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from intervene_rules.decision_range import Changes
+    from intervene_rules.ruleset.ruleset import Ruleset
 
 from intervene_rules.vocabulary import (
     Action,
@@ -321,5 +325,25 @@ class Decision(BaseModel):
 
         return explain(self)
 
+    def what_would_change(self, situation: Any = None, ruleset: Ruleset | None = None) -> Changes:
+        """The smallest changes of the situation's known facts that change the required action.
+
+        A decision is shared by every situation of its class, so it does not hold the one it
+        was made for: pass it (a `Situation`, mapping or JSON text). The ruleset is the
+        loaded one of this decision's digest unless given; the law applied is `as_of`'s.
+        Semantics: `intervene_rules.decision_range`.
+
+        Raises:
+            TypeError: no situation given.
+            ValueError: the ruleset of this decision is not loaded (pass it), or another.
+
+        """
+        (hook,) = WHAT_WOULD_CHANGE
+        return hook(self, situation, ruleset)  # type: ignore[no-any-return]
+
 
 _ALL_BUT_DISCLAIMER = set(Decision.model_fields) - {"disclaimer"}
+
+WHAT_WOULD_CHANGE: list[Any] = []
+"""`Decision.what_would_change`'s work, put here by `_evaluate_partial` when the package is
+imported: the model cannot import the engine that computes it."""

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import threading
 from collections.abc import Iterable, Mapping
+import weakref
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
@@ -254,7 +255,7 @@ def _build(merged: Merged) -> Ruleset:
         for p in merged.notices.values()
     )
     top = merged.top
-    return Ruleset(
+    rs = Ruleset(
         id=top.id,
         title=top.title,
         version=top.version,
@@ -286,6 +287,16 @@ def _build(merged: Merged) -> Ruleset:
         layer_origins={layer.spec.id: layer.loc("id") for layer in merged.layers},
         circuit=next((la.spec.circuit for la in reversed(merged.layers) if la.spec.circuit), None),
     )
+    _loaded[rs.digest] = rs
+    return rs
+
+
+_loaded: weakref.WeakValueDictionary[str, Ruleset] = weakref.WeakValueDictionary()
+
+
+def loaded(digest: str) -> Ruleset | None:
+    """A ruleset of this digest loaded in this process and still in use, if any."""
+    return _loaded.get(digest)
 
 
 def write_bundle(
