@@ -21,8 +21,8 @@ from pydantic import ValidationError
 
 from intervene_rules import (
     Action,
-    Situation,
     Rank,
+    Situation,
     evaluate,
     evaluate_partial,
     list_rulesets,

@@ -6,6 +6,7 @@ the compiler are imported when `load_ruleset` first runs.
 """
 
 from intervene_rules._evaluate import evaluate
+from intervene_rules._evaluate_partial import evaluate_partial
 from intervene_rules.decision import (
     Citation,
     Decision,
@@ -15,6 +16,14 @@ from intervene_rules.decision import (
     TraceStep,
 )
 from intervene_rules.decision_log import DecisionLog, LogRecord
+from intervene_rules.decision_range import (
+    Change,
+    Changes,
+    Condition,
+    Deciding,
+    DecisionRange,
+    Outcome,
+)
 from intervene_rules.errors import (
     BackendUnavailableError,
     DecisionLogError,
@@ -23,15 +32,6 @@ from intervene_rules.errors import (
     InterveneRulesError,
     RulesetError,
     ScenarioError,
-)
-from intervene_rules._evaluate_partial import evaluate_partial
-from intervene_rules.decision_range import (
-    Change,
-    Changes,
-    Condition,
-    Deciding,
-    DecisionRange,
-    Outcome,
 )
 from intervene_rules.partial import PartialSituation
 from intervene_rules.ruleset.ruleset import Ruleset, list_rulesets, load_ruleset, write_bundle
@@ -94,10 +94,10 @@ __all__ = [
     "Subject",
     "TraceStep",
     "Verification",
+    "__version__",
     "evaluate",
     "evaluate_partial",
     "list_rulesets",
     "load_ruleset",
     "write_bundle",
-    "__version__",
 ]

@@ -10,8 +10,8 @@ import bisect
 import contextlib
 import datetime as dt
 import threading
-from collections.abc import Iterable, Mapping
 import weakref
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
