@@ -12,7 +12,13 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from intervene_rules.decision import Decision
 from intervene_rules.ruleset.ruleset import Ruleset
-from intervene_rules.situation import TITLES_USED, Situation, with_rank_titles
+from intervene_rules.situation import (
+    TITLES_USED,
+    Situation,
+    refused,
+    too_large,
+    with_rank_titles,
+)
 
 if TYPE_CHECKING:
     from intervene_rules.engine.table import Engine
@@ -24,35 +30,6 @@ DEFAULT_BACKEND: Backend = "native"
 """Chosen by measurement (README, "Backends"; docs, "How evaluation works"): the native
 evaluator answers from the compiled decision table in about a microsecond, durable_rules
 needs hundreds of microseconds per call and cannot be imported on Python 3.13+."""
-
-
-MAX_SITUATION_BYTES = 1 << 20
-"""The largest situation text accepted (1 MiB). A situation is a few hundred bytes; the cap
-refuses a pathological input before the JSON reader builds it (three million unknown keys
-took 3.7 GiB and as many error lines)."""
-
-
-def _refused(code: str, message: str, shown: str) -> ValidationError:
-    """A `ValidationError` of our own type: the contract's one error for a bad situation."""
-    details: InitErrorDetails = {
-        "type": PydanticCustomError(code, message),
-        "loc": (),
-        "input": shown,
-    }
-    return ValidationError.from_exception_data("Situation", [details])
-
-
-def _too_large(text: str | bytes) -> ValidationError | None:
-    size = len(text)
-    if isinstance(text, str) and MAX_SITUATION_BYTES // 4 < size <= MAX_SITUATION_BYTES:
-        size = len(text.encode("utf-8", "surrogatepass"))
-    if size <= MAX_SITUATION_BYTES:
-        return None
-    return _refused(
-        "situation_too_large",
-        f"the situation text is larger than {MAX_SITUATION_BYTES} bytes (1 MiB), the most accepted",
-        f"<{size:,} bytes>",
-    )
 
 
 def as_situation(
@@ -80,8 +57,8 @@ def _validated(
     ctx = {"rank_aliases": aliases, TITLES_USED: used} if aliases else None
     try:
         if isinstance(situation, str | bytes):
-            if (too_large := _too_large(situation)) is not None:
-                raise too_large
+            if (big := too_large(situation)) is not None:
+                raise big
             s = Situation.model_validate_json(situation, context=ctx)
         else:
             s = Situation.model_validate(situation, context=ctx)
@@ -89,7 +66,7 @@ def _validated(
     except ValidationError as exc:
         raise _pointed(exc) from None
     except RecursionError:  # printing a value nested ~1,000 deep (a JSON text is refused earlier)
-        raise _refused(
+        raise refused(
             "situation_too_deep", "the situation nests too deeply to be validated", "<nested>"
         ) from None
 

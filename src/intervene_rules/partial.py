@@ -22,6 +22,7 @@ from intervene_rules.situation import (
     Situation,
     _actor_rank,
     _observer_rank,
+    too_large,
     with_rank_titles,
 )
 from intervene_rules.vocabulary import ForceType, Misconduct, PriorIntervention, Rank, Resistance
@@ -147,10 +148,8 @@ def as_partial(
     used: list[tuple[str, str]] = []
     ctx = {"rank_aliases": aliases, TITLES_USED: used} if aliases else None
     if isinstance(situation, str | bytes):
-        from intervene_rules._evaluate import _too_large
-
-        if (too_large := _too_large(situation)) is not None:
-            raise too_large
+        if (big := too_large(situation)) is not None:
+            raise big
         p = PartialSituation.model_validate_json(situation, context=ctx)
     else:
         p = PartialSituation.model_validate(situation, context=ctx)

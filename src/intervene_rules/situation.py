@@ -11,9 +11,40 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from intervene_rules.vocabulary import ForceType, Misconduct, PriorIntervention, Rank, Resistance
+
+MAX_SITUATION_BYTES = 1 << 20
+"""The largest situation text accepted (1 MiB). A situation is a few hundred bytes; the cap
+refuses a pathological input before the JSON reader builds it (three million unknown keys
+took 3.7 GiB and as many error lines)."""
+
+
+def refused(code: str, message: str, shown: str) -> ValidationError:
+    """A `ValidationError` of our own type: the contract's one error for a bad situation."""
+    details: InitErrorDetails = {
+        "type": PydanticCustomError(code, message),
+        "loc": (),
+        "input": shown,
+    }
+    return ValidationError.from_exception_data("Situation", [details])
+
+
+def too_large(text: str | bytes) -> ValidationError | None:
+    """The error refusing a situation text over `MAX_SITUATION_BYTES`, or None."""
+    size = len(text)
+    if isinstance(text, str) and MAX_SITUATION_BYTES // 4 < size <= MAX_SITUATION_BYTES:
+        size = len(text.encode("utf-8", "surrogatepass"))
+    if size <= MAX_SITUATION_BYTES:
+        return None
+    return refused(
+        "situation_too_large",
+        f"the situation text is larger than {MAX_SITUATION_BYTES} bytes (1 MiB), the most accepted",
+        f"<{size:,} bytes>",
+    )
+
 
 _MODEL_CONFIG = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 

@@ -14,7 +14,17 @@ def add_parsers(sub: Any) -> None:
     sc = sub.add_parser(
         "schema", help="print the JSON Schema of the input, the output or a decision record"
     )
-    sc.add_argument("which", choices=["situation", "decision", "log-record"])
+    sc.add_argument(
+        "which",
+        choices=[
+            "situation",
+            "decision",
+            "log-record",
+            "partial-situation",
+            "decision-range",
+            "changes",
+        ],
+    )
     ls = sub.add_parser("list", help="list the bundled rulesets")
     ls.add_argument("--format", choices=["text", "json"], default="text")
 
@@ -25,12 +35,17 @@ def run_schema(args: argparse.Namespace, out: TextIO) -> int:
 
     from intervene_rules.decision import Decision
     from intervene_rules.decision_log import LogRecord
+    from intervene_rules.decision_range import Changes, DecisionRange
+    from intervene_rules.partial import PartialSituation
     from intervene_rules.situation import Situation
 
     models: dict[str, type[BaseModel]] = {
         "situation": Situation,
         "decision": Decision,
         "log-record": LogRecord,
+        "partial-situation": PartialSituation,
+        "decision-range": DecisionRange,
+        "changes": Changes,
     }
     model = models[args.which]
     print(json.dumps(model.model_json_schema(), indent=2), file=out)

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from intervene_rules._evaluate import MAX_SITUATION_BYTES
+from intervene_rules.situation import MAX_SITUATION_BYTES
 from intervene_rules.cli.bundle import add_pin_option
 from intervene_rules.cli.options import add_colour_option, iso_date
 from intervene_rules.cli.render import fail, render_issues, use_colour
@@ -56,7 +56,14 @@ def _examples() -> dict[str, str]:
 
 def add_parser(sub: Any) -> None:
     """Add the `evaluate` subcommand."""
-    ev = sub.add_parser("evaluate", help="evaluate a situation (JSON) against a ruleset")
+    ev = sub.add_parser(
+        "evaluate",
+        help="evaluate a situation (JSON) against a ruleset; with unknown facts, the range",
+        description="Evaluate a situation. A situation with unknown facts (fields omitted or "
+        "null) gets the exact range of decisions over every completion of them "
+        "(`intervene schema decision-range`); --explain then ends with the facts that decide "
+        "the action, and for a complete situation with what would change it.",
+    )
     ev.add_argument("situation", nargs="?", help="situation JSON file, or - for stdin")
     ev.add_argument("--example", help="use a bundled example situation (see --list-examples)")
     ev.add_argument("--list-examples", action="store_true", help="list the bundled examples")
@@ -66,6 +73,11 @@ def add_parser(sub: Any) -> None:
         help="bundled ruleset id, ruleset file path, or bundle (*.bundle.json)",
     )
     ev.add_argument("--explain", action="store_true", help="print the explanation, not JSON")
+    ev.add_argument(
+        "--partial",
+        action="store_true",
+        help="read the situation as partial even when complete (its nulls are then unknown)",
+    )
     ev.add_argument("--backend", choices=["native", "durable"], default=None)
     ev.add_argument(
         "--as-of",
@@ -235,7 +247,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> in
         else:
             text = _decode(name, _read_bytes(name, stdin))
         data = _parse(name, text)
-        decision = evaluate(ruleset, data, backend=args.backend, as_of=args.as_of)
+        if args.partial:
+            return _partial(ruleset, data, args, out)
+        try:
+            decision = evaluate(ruleset, data, backend=args.backend, as_of=args.as_of)
+        except ValidationError as exc:
+            from intervene_rules.partial import partial_error
+
+            if not partial_error(exc):
+                raise
+            # facts are missing: the range over every completion of them
+            return _partial(ruleset, data, args, out)
     except _Unreadable as exc:
         print(render_issues([exc.issue], colour=colour, texts={name: text}), file=err)
         return 2
@@ -247,8 +269,22 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> in
         return fail(str(exc), err, code=1)
     if args.explain:
         print(decision.explain(), file=out)
+        print("", file=out)
+        print(decision.what_would_change(data, ruleset).explain(), file=out)
     else:
         print(decision.model_dump_json(indent=2), file=out)
+    return 0
+
+
+def _partial(ruleset: Any, data: dict[str, Any], args: argparse.Namespace, out: TextIO) -> int:
+    """Print the range of a partial situation (validation errors go to the caller)."""
+    from intervene_rules._evaluate_partial import evaluate_partial
+
+    result = evaluate_partial(ruleset, data, as_of=args.as_of)
+    if args.explain:
+        print(result.explain(), file=out)
+    else:
+        print(result.model_dump_json(indent=2), file=out)
     return 0
 
 
