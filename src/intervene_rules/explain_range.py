@@ -76,9 +76,10 @@ def explain_range(r: DecisionRange) -> str:
                 )
             if len(outcome.when) > MAX_ROWS:
                 lines.append(f"    ... and {len(outcome.when) - MAX_ROWS} more ways (see the JSON)")
-    if r.decision is not None:
+    if r.decision is not None:  # its explanation ends with the disclaimer
         lines += ["", "Every completion gives the same decision:", "", r.decision.explain()]
-    lines += ["", r.disclaimer]
+    else:
+        lines += ["", r.disclaimer]
     return "\n".join(lines)
 
 

@@ -14,12 +14,12 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from intervene_rules.situation import MAX_SITUATION_BYTES
 from intervene_rules.cli.bundle import add_pin_option
 from intervene_rules.cli.options import add_colour_option, iso_date
 from intervene_rules.cli.render import fail, render_issues, use_colour
 from intervene_rules.errors import Issue
 from intervene_rules.location import SourceLocation
+from intervene_rules.situation import MAX_SITUATION_BYTES
 
 if TYPE_CHECKING:
     from pydantic import ValidationError

@@ -118,40 +118,38 @@ def _over(pred: Callable[[dict[str, Any]], bool], name: str, values: frozenset[A
     return ALWAYS if hits == len(values) else NEVER if hits == 0 else MAYBE
 
 
-class Partition:
-    """The split of boxes of one program's situations into leaves with exact firings.
+def _deciding_rule(rules: Sequence[Rule], states: list[int], low: int) -> int:
+    """The open rule to cut on first: the one that may conclude the highest action.
 
-    `known` holds every input field that is not an axis (the misconduct set: unless its
-    blocks are axes); `axes` the unknown facts.
+    Once it is settled to fire, no other rule can change the action of that part of the
+    box, which keeps independent rules (misconduct, force) from multiplying the cuts.
+    """
+    best, best_level = -1, -1
+    for i, t in enumerate(states):
+        if t != MAYBE:
+            continue
+        action = rules[i].action
+        level = -1 if action is None else _LEVELS.index(action)
+        if level > low and level > best_level:
+            best, best_level = i, level
+        elif best < 0 and rules[i].facts:
+            best = i
+    return best if best >= 0 else states.index(MAYBE)
+
+
+class Conditions:
+    """A program's conditions in three values, compiled once per program and shared.
+
+    Each test keeps what it answered for each set of values it met (thread-safe: a race
+    computes an answer twice, both equal).
     """
 
-    def __init__(
-        self,
-        program: Program,
-        classes: ValueClasses,
-        known: dict[str, Any],
-        axes: Sequence[Axis],
-    ) -> None:
+    def __init__(self, program: Program, classes: ValueClasses) -> None:
         self.program = program
-        self.axes = tuple(axes)
         self.blocks = classes.misconduct_blocks
-        self._known = {f: frozenset((v,)) for f, v in known.items() if f != SET_FIELD}
-        mask = 0
-        if SET_FIELD in known:
-            bit = classes.misconduct_bits
-            for m in known[SET_FIELD]:
-                mask |= bit[m]
-        self._known_blocks = mask
-        self._block_axis = {a.block: i for i, a in enumerate(self.axes) if a.block is not None}
-        self._field_axes: dict[str, list[int]] = {}
-        for i, a in enumerate(self.axes):
-            for f in a.fields():
-                self._field_axes.setdefault(f, []).append(i)
-        self._derived: dict[tuple[Any, ...], frozenset[Any]] = {}
+        self.derived: dict[tuple[Any, ...], frozenset[Any]] = {}
         self._tri: dict[int, Tri] = {}
-        self._rules = [(r, self._compile(r.when)) for r in program.rules]
-
-    # --- three-valued conditions ---------------------------------------------------------
+        self.rules = [(r, self._compile(r.when)) for r in program.rules]
 
     def _compile(self, cond: Cond) -> Tri:
         tri = self._tri.get(id(cond))
@@ -194,23 +192,33 @@ class Partition:
         name = t.field
         if name.startswith(FACT_PREFIX):
             fact = name[len(FACT_PREFIX) :]
+            # a fact is never, always or maybe concluded: the test's answer for each, once
             by_state = {
-                NEVER: frozenset((False,)),
-                ALWAYS: frozenset((True,)),
-                MAYBE: frozenset((False, True)),
+                NEVER: _over(pred, name, frozenset((False,))),
+                ALWAYS: _over(pred, name, frozenset((True,))),
+                MAYBE: _over(pred, name, frozenset((False, True))),
             }
-            return lambda env: _over(pred, name, by_state[env.facts.get(fact, NEVER)])
+            return lambda env: by_state[env.facts.get(fact, NEVER)]
         if name == "action":
-            return lambda env: _over(pred, name, frozenset(_LEVELS[env.low : env.high + 1]))
+            memo: dict[tuple[int, int], int] = {}
+
+            def action(env: _Env) -> int:
+                key = (env.low, env.high)
+                hit = memo.get(key)
+                if hit is None:
+                    hit = memo[key] = _over(pred, name, frozenset(_LEVELS[env.low : env.high + 1]))
+                return hit
+
+            return action
         if name == SET_FIELD:
             return self._set_test(t)
-        memo: dict[frozenset[Any], int] = {}
+        seen: dict[frozenset[Any], int] = {}
 
         def test(env: _Env) -> int:
             values = env.sets[name]
-            hit = memo.get(values)
+            hit = seen.get(values)
             if hit is None:
-                hit = memo[values] = _over(pred, name, values)
+                hit = seen[values] = _over(pred, name, values)
             return hit
 
         return test
@@ -235,6 +243,41 @@ class Partition:
 
         return contains
 
+
+class Partition:
+    """The split of boxes of one program's situations into leaves with exact answers.
+
+    `known` holds every input field that is not an axis (the misconduct set: unless its
+    blocks are axes); `axes` the unknown facts. Scans are kept per box for the partition's
+    life (one question: its searches meet the same boxes again).
+    """
+
+    def __init__(
+        self,
+        conditions: Conditions,
+        classes: ValueClasses,
+        known: dict[str, Any],
+        axes: Sequence[Axis],
+    ) -> None:
+        self.conditions = conditions
+        self.program = conditions.program
+        self.axes = tuple(axes)
+        self._known = {f: frozenset((v,)) for f, v in known.items() if f != SET_FIELD}
+        mask = 0
+        if SET_FIELD in known:
+            bit = classes.misconduct_bits
+            for m in known[SET_FIELD]:
+                mask |= bit[m]
+        self._known_blocks = mask
+        self._block_axis = {a.block: i for i, a in enumerate(self.axes) if a.block is not None}
+        self._field_axes: dict[str, list[int]] = {}
+        for i, a in enumerate(self.axes):
+            for f in a.fields():
+                self._field_axes.setdefault(f, []).append(i)
+        self._rules = conditions.rules
+        self._compile = conditions._compile
+        self._scans: dict[Box, Scan] = {}
+
     # --- one box -------------------------------------------------------------------------
 
     def _env(self, box: Box) -> _Env:
@@ -251,9 +294,10 @@ class Partition:
                         sure |= 1 << a.block
         for d in DERIVATIONS:
             key = (d.name, *(sets[i] for i in d.inputs))
-            hit = self._derived.get(key)
+            derived = self.conditions.derived
+            hit = derived.get(key)
             if hit is None:
-                hit = self._derived[key] = frozenset(
+                hit = derived[key] = frozenset(
                     d.compute(self.program, *combo)
                     for combo in itertools.product(*(sets[i] for i in d.inputs))
                 )
@@ -262,6 +306,12 @@ class Partition:
 
     def scan(self, box: Box) -> Scan:
         """Every rule in three values on `box`, each seeing the facts and action before it."""
+        hit = self._scans.get(box)
+        if hit is None:
+            hit = self._scans[box] = self._scan(box)
+        return hit
+
+    def _scan(self, box: Box) -> Scan:
         env = self._env(box)
         states: list[int] = []
         levels: list[tuple[int, int]] = []
@@ -300,12 +350,12 @@ class Partition:
         if cut is None:  # Kleene's logic may leave a rule open where no test is: halve
             i = next(i for i, m in enumerate(box) if m.bit_count() > 1)
             idx = bits(box[i])
-            cut = (i, sum(1 << j for j in idx[: len(idx) // 2]))
-        i, part = cut
-        rest = box[i] & ~part
-        return [(*box[:i], part, *box[i + 1 :]), (*box[:i], rest, *box[i + 1 :])]
+            low = sum(1 << j for j in idx[: len(idx) // 2])
+            cut = (i, [low, box[i] & ~low])
+        i, parts = cut
+        return [(*box[:i], part, *box[i + 1 :]) for part in parts]
 
-    def _cut_at(self, scan: Scan, index: int) -> tuple[int, int] | None:
+    def _cut_at(self, scan: Scan, index: int) -> tuple[int, list[int]] | None:
         env = scan.env
         low, high = env.low, env.high
         env.low, env.high = scan.levels[index]
@@ -326,28 +376,59 @@ class Partition:
                     return found
         return None
 
-    def _cut(self, box: Box, t: Test, env: _Env) -> tuple[int, int] | None:
-        """(axis, the values of it to put in the first box), splitting where `t` is open."""
+    def _cut(self, box: Box, t: Test, env: _Env) -> tuple[int, list[int]] | None:
+        """(axis, a partition of its values in the box), splitting where `t` is open."""
         name = t.field
         if name == SET_FIELD:
             for i in sorted(self._block_axis.values()):
                 if box[i] == 3:
-                    return i, 1
+                    return i, [1, 2]
             return None
         if name in _DERIVED_INPUTS:
-            for inp in _DERIVED_INPUTS[name]:
-                for i in self._field_axes.get(inp, ()):
-                    if box[i].bit_count() > 1:
-                        idx = bits(box[i])
-                        return i, sum(1 << j for j in idx[: len(idx) // 2])
-            return None
+            return self._derived_cut(box, name, env)
         for i in self._field_axes.get(name, ()):
             if box[i].bit_count() > 1:
                 pred = compile_cond(t)
                 axis = self.axes[i]
                 part = sum(1 << j for j in bits(box[i]) if pred({name: axis.value(name, j)}))
                 if part and part != box[i]:
-                    return i, part
+                    return i, [part, box[i] & ~part]
+        return None
+
+    def _derived_cut(self, box: Box, name: str, env: _Env) -> tuple[int, list[int]] | None:
+        """Cut an input of a derived field by what the derived field can be for each value.
+
+        Values of the input that leave the derived field the same set of possibilities go
+        together; the input whose cut settles the most values is taken.
+        """
+        (d,) = (x for x in DERIVATIONS if x.name == name)
+        best: tuple[int, int, list[int]] | None = None
+        for inp in d.inputs:
+            for i in self._field_axes.get(inp, ()):
+                if box[i].bit_count() < 2:
+                    continue
+                axis = self.axes[i]
+                groups: dict[frozenset[Any], int] = {}
+                for j in bits(box[i]):
+                    sets = [
+                        frozenset((axis.value(x, j),)) if x in axis.fields() else env.sets[x]
+                        for x in d.inputs
+                    ]
+                    outs = frozenset(
+                        d.compute(self.program, *combo) for combo in itertools.product(*sets)
+                    )
+                    groups[outs] = groups.get(outs, 0) | 1 << j
+                settled = sum(m.bit_count() for k, m in groups.items() if len(k) == 1)
+                if len(groups) > 1 and (best is None or settled > best[0]):
+                    best = (settled, i, list(groups.values()))
+        if best is not None:
+            return best[1], best[2]
+        for inp in d.inputs:  # no value settles anything alone: halve an input
+            for i in self._field_axes.get(inp, ()):
+                if box[i].bit_count() > 1:
+                    idx = bits(box[i])
+                    low = sum(1 << j for j in idx[: len(idx) // 2])
+                    return i, [low, box[i] & ~low]
         return None
 
     def rules(self) -> tuple[Rule, ...]:
@@ -369,15 +450,7 @@ class Partition:
             if low == high:
                 out.append((scan.box, _LEVELS[low]))
                 continue
-            index = next(
-                i
-                for i, t in enumerate(scan.states)
-                if t == MAYBE
-                and (
-                    rules[i].facts
-                    or (rules[i].action is not None and _LEVELS.index(rules[i].action) > low)
-                )
-            )
+            index = _deciding_rule(rules, scan.states, low)
             stack.extend(reversed(self.split(scan, index)))
         return out
 

@@ -27,6 +27,7 @@ from intervene_rules.engine.abstract import (
     RANKS,
     Axis,
     Box,
+    Conditions,
     Partition,
     Scan,
     bits,
@@ -34,6 +35,7 @@ from intervene_rules.engine.abstract import (
     size,
 )
 from intervene_rules.engine.classes import RANK_FIELDS, SET_FIELD, ValueClasses
+from intervene_rules.engine.row import derive
 from intervene_rules.engine.table import Engine
 from intervene_rules.fields import SITUATION_FIELDS, Classing
 from intervene_rules.partial import PartialSituation, complete
@@ -49,9 +51,6 @@ MAX_ENUMERATED = 4096
 """A range over at most this many completions is checked for one single decision by
 evaluating each; over more, no single decision is claimed (one would need at least twelve
 unknown two-valued facts that change nothing the decision says)."""
-
-MAX_MERGED = 400
-"""Rows of an outcome table merged into fewer, wider ones (a pass is quadratic)."""
 
 MAX_MEMO = 4096
 """Ranges (and changes) kept per engine; the memo is emptied when full."""
@@ -121,6 +120,12 @@ def _json(value: Any) -> Any:
     return getattr(value, "value", value)
 
 
+_ORDER = {m: i for i, m in enumerate(Misconduct)}
+
+_conditions: weakref.WeakKeyDictionary[Engine, Conditions] = weakref.WeakKeyDictionary()
+"""The three-valued conditions of each engine's program, compiled once."""
+
+
 @dataclass
 class _Frame:
     """A partial situation over one engine: its known fields, its axes, and their words."""
@@ -133,7 +138,10 @@ class _Frame:
     @classmethod
     def of(cls, engine: Engine, known: dict[str, Any]) -> _Frame:
         axes = axes_for(engine.classes, known)
-        return cls(engine, known, axes, Partition(engine.program, engine.classes, known, axes))
+        conds = _conditions.get(engine)
+        if conds is None:
+            conds = _conditions.setdefault(engine, Conditions(engine.program, engine.classes))
+        return cls(engine, known, axes, Partition(conds, engine.classes, known, axes))
 
     @property
     def classes(self) -> ValueClasses:
@@ -142,19 +150,33 @@ class _Frame:
     def values(self, point: Sequence[int]) -> dict[str, Any]:
         """The input values of the completion at `point` (one value index per axis)."""
         out: dict[str, Any] = {}
-        blocks = self.classes.misconduct_blocks
         present: list[Misconduct] = []
-        for axis, j in zip(self.axes, point, strict=True):
-            if axis.block is not None:
-                if axis.values[j]:
-                    present.append(blocks[axis.block][0])
-            else:
-                for f in axis.fields():
-                    out[f] = axis.value(f, j)
-        if any(a.block is not None for a in self.axes):
-            order = {m: i for i, m in enumerate(Misconduct)}
-            out[SET_FIELD] = tuple(sorted(present, key=order.__getitem__))
+        for pairs, j in zip(self._pairs, point, strict=True):
+            for f, v in pairs[j]:
+                if f is None:
+                    present.append(v)
+                else:
+                    out[f] = v
+        if self._has_blocks:
+            out[SET_FIELD] = tuple(sorted(present, key=_ORDER.__getitem__))
         return out
+
+    def __post_init__(self) -> None:
+        blocks = self.classes.misconduct_blocks
+        # per axis, per value: the (field, value) pairs it sets (None: a misconduct item)
+        self._pairs: list[list[list[tuple[str | None, Any]]]] = []
+        for axis in self.axes:
+            if axis.block is not None:
+                item = blocks[axis.block][0]
+                self._pairs.append([[(None, item)] if v else [] for v in axis.values])
+            else:
+                self._pairs.append(
+                    [
+                        [(f, axis.value(f, j)) for f in axis.fields()]
+                        for j in range(len(axis.values))
+                    ]
+                )
+        self._has_blocks = any(a.block is not None for a in self.axes)
 
     def points(self, box: Box) -> itertools.product[tuple[int, ...]]:
         """Every completion of `box`, as value indices."""
@@ -299,20 +321,31 @@ def _essential(frame: _Frame, root: Box, leaves: list[tuple[Box, Action]]) -> li
 
 
 def _merged(rows: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
-    """Rows of masks (one action) merged where they differ in one position only."""
+    """Rows of masks (of one action) merged where they differ in one position only.
+
+    Two such rows are one product of values, so their union is a row: merged position by
+    position (rows equal elsewhere grouped, their masks at that position joined) until
+    nothing changes. The rows cover exactly the same points as before.
+    """
     rows = list(dict.fromkeys(rows))
-    changed = len(rows) <= MAX_MERGED
-    while changed:
+    width = len(rows[0]) if rows else 0
+    changed = True
+    while changed and len(rows) > 1:
         changed = False
-        for a, b in itertools.combinations(range(len(rows)), 2):
-            ra, rb = rows[a], rows[b]
-            diff = [k for k in range(len(ra)) if ra[k] != rb[k]]
-            if len(diff) == 1:
-                k = diff[0]
-                rows[a] = (*ra[:k], ra[k] | rb[k], *ra[k + 1 :])
-                del rows[b]
-                changed = True
-                break
+        for k in range(width):
+            groups: dict[tuple[int, ...], list[int]] = {}
+            for row in rows:
+                groups.setdefault(row[:k] + row[k + 1 :], []).append(row[k])
+            if len(groups) == len(rows):
+                continue
+            changed = True
+            merged = []
+            for rest, masks in groups.items():
+                union = 0
+                for m in masks:
+                    union |= m
+                merged.append((*rest[:k], union, *rest[k:]))
+            rows = merged
     return rows
 
 
@@ -321,6 +354,13 @@ def _deciding(frame: _Frame, root: Box, leaves: list[tuple[Box, Action]]) -> Dec
     by_action: dict[Action, list[tuple[int, ...]]] = {}
     for box, action in leaves:
         by_action.setdefault(action, []).append(tuple(box[i] for i in axes))
+    return _outcome_table(frame, root, axes, by_action)
+
+
+def _outcome_table(
+    frame: _Frame, root: Box, axes: list[int], by_action: dict[Action, list[tuple[int, ...]]]
+) -> Deciding:
+    """The deciding facts (`axes`) and, per action, the values of them that lead to it."""
     outcomes = []
     for action in sorted(by_action, reverse=True):
         when = []
@@ -346,7 +386,7 @@ def _fields_text(facts: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
-def _single(frame: _Frame, root: Box, day: dt.date) -> dict[str, Any] | None:
+def _single(frame: _Frame, root: Box, day: dt.date | None) -> dict[str, Any] | None:
     """Values of one completion when every completion gives one decision, else None."""
     if any(a.field in RANK_FIELDS or a.field == RANKS for a in frame.axes):
         return None  # a decision states the ranks
@@ -366,7 +406,83 @@ def _single(frame: _Frame, root: Box, day: dt.date) -> dict[str, Any] | None:
     return first_values
 
 
-def _core(frame: _Frame, day: dt.date) -> RangeCore:
+ENUMERATE_UP_TO = 256
+"""Completions up to this many are run one by one through the native evaluator (a few µs
+each); more are reasoned about by box (`engine.abstract`). Both are exact; tests run both."""
+
+
+def _outcomes(frame: _Frame, box: Box) -> list[tuple[tuple[int, ...], Any]]:
+    """Each completion of `box` (value indices) with what its fired rules conclude."""
+    engine = frame.engine
+    program, fire, conclude = engine.program, engine.native.fire, engine.merger._fired
+    base = dict(frame.known)
+    if SET_FIELD in base:
+        base[SET_FIELD] = frozenset(base[SET_FIELD])
+    out = []
+    for point in frame.points(box):
+        row = dict(base)
+        row.update(frame.values(point))
+        if SET_FIELD in row:
+            row[SET_FIELD] = frozenset(row[SET_FIELD])
+        out.append((point, conclude(fire(derive(program, row)))))
+    return out
+
+
+def actions(frame: _Frame, box: Box) -> list[tuple[Box, Action]]:
+    """Boxes partitioning `box`, each with one action: completions or `action_leaves`."""
+    if size(box) <= ENUMERATE_UP_TO:
+        return [
+            (tuple(1 << j for j in point), part.action) for point, part in _outcomes(frame, box)
+        ]
+    return frame.partition.action_leaves(box)
+
+
+def _core_enumerated(frame: _Frame, day: dt.date | None) -> RangeCore:
+    """`_core` by running every completion (few of them)."""
+    root = full(frame.axes)
+    rows = _outcomes(frame, root)
+    acts = [part.action for _, part in rows]
+    least, most = min(acts), max(acts)
+    duty_sets = [set(part.duties) for _, part in rows]
+    possible = set().union(*duty_sets)
+    certain = set.intersection(*duty_sets)
+    report_sets = [dict.fromkeys(part.reports) for _, part in rows]
+    rep_possible = dict.fromkeys(r for reps in report_sets for r in reps)
+    rep_certain = [r for r in rep_possible if all(r in reps for reps in report_sets)]
+    deciding: tuple[Deciding, ...] = ()
+    if least != most:
+        n = len(frame.axes)
+        essential = []
+        for t in range(n):
+            seen: dict[tuple[int, ...], Action] = {}
+            for point, part in rows:
+                key = point[:t] + point[t + 1 :]
+                other = seen.setdefault(key, part.action)
+                if other != part.action:
+                    essential.append(t)
+                    break
+        projected = {tuple(1 << point[i] for i in essential): part.action for point, part in rows}
+        by_action: dict[Action, list[tuple[int, ...]]] = {}
+        for cells, action in projected.items():
+            by_action.setdefault(action, []).append(cells)
+        deciding = (_outcome_table(frame, root, essential, by_action),)
+    return RangeCore(
+        least=least,
+        most=most,
+        duties_certain=tuple(d for d in _DUTY_ORDER if d in certain),
+        duties_possible=tuple(d for d in _DUTY_ORDER if d in possible),
+        reports_certain=_by_deadline(rep_certain),
+        reports_possible=_by_deadline(list(rep_possible)),
+        unknown=tuple(s.name for s in SITUATION_FIELDS if s.name not in frame.known),
+        completions=size(root),
+        deciding=deciding,
+        single=_single(frame, root, day) if least == most else None,
+    )
+
+
+def _core(frame: _Frame, day: dt.date | None) -> RangeCore:
+    if size(full(frame.axes)) <= ENUMERATE_UP_TO:
+        return _core_enumerated(frame, day)
     p = frame.partition
     root = full(frame.axes)
     leaves = p.action_leaves(root)
@@ -507,15 +623,23 @@ def _changes(frame: _Frame, known: Mapping[str, Any], action: Action) -> tuple[A
         for i, r in enumerate(p.rules())
         if r.facts or (r.action is not None and r.action > Action.NONE)
     )
+    memo = _memo_for(frame.engine)
+    rank_class = frame.classes.rank_class[(known[RANK_FIELDS[0]], known[RANK_FIELDS[1]])]
 
     def reachable(direction: str) -> bool:
-        def goal(scan: Scan) -> int:
-            low, high = scan.env.low, scan.env.high
-            if direction == "up":
-                return ALWAYS if low > level else NEVER if high <= level else MAYBE
-            return ALWAYS if high < level else NEVER if low >= level else MAYBE
+        """Whether any facts with these ranks lead to a higher (lower) action: one search."""
+        key = ("reach", rank_class, action, direction)
+        hit = memo.get(key)
+        if hit is None:
 
-        return p.exists(root, goal, movers)
+            def goal(scan: Scan) -> int:
+                low, high = scan.env.low, scan.env.high
+                if direction == "up":
+                    return ALWAYS if low > level else NEVER if high <= level else MAYBE
+                return ALWAYS if high < level else NEVER if low >= level else MAYBE
+
+            hit = memo[key] = p.exists(root, goal, movers)
+        return bool(hit)
 
     # a fact is a field: the misconduct set's blocks change together, as one fact
     groups: dict[str, list[int]] = {}
@@ -534,9 +658,11 @@ def _changes(frame: _Frame, known: Mapping[str, Any], action: Action) -> tuple[A
         return out
 
     found: dict[str, list[tuple[Action, dict[int, int]]]] = {"up": [], "down": []}
-    open_ = {d for d in ("up", "down") if reachable(d)}
+    open_ = {"up", "down"}
     names = list(groups)
     for k in range(1, len(names) + 1):
+        if k == 2:  # none of one fact: is the direction reachable at all (one search)?
+            open_ = {d for d in open_ if reachable(d)}
         if not open_:
             break
         hits: dict[str, list[tuple[Action, dict[int, int]]]] = {d: [] for d in open_}
@@ -546,7 +672,7 @@ def _changes(frame: _Frame, known: Mapping[str, Any], action: Action) -> tuple[A
                 for cell in parts:
                     for i, m in cell.items():
                         box[i] = m
-                for leaf, a in p.action_leaves(tuple(box)):
+                for leaf, a in actions(frame, tuple(box)):
                     d = "up" if a > action else "down" if a < action else None
                     if d in hits:
                         changed = {
@@ -586,7 +712,7 @@ def _changes(frame: _Frame, known: Mapping[str, Any], action: Action) -> tuple[A
 # --- entry points (kept per engine) ----------------------------------------------------------
 
 
-def range_core(engine: Engine, known: dict[str, Any], day: dt.date) -> RangeCore:
+def range_core(engine: Engine, known: dict[str, Any], day: dt.date | None) -> RangeCore:
     """The range of the partial situation whose known fields are `known`."""
     memo = _memo_for(engine)
     key = ("range", _class_key(engine.classes, known))
