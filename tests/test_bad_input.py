@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from intervene_rules import Action, InterveneRulesError, RulesetError, evaluate, load_ruleset
-from intervene_rules.situation import MAX_SITUATION_BYTES
 from intervene_rules.cli import main
 from intervene_rules.cli.evaluate import _examples
+from intervene_rules.situation import MAX_SITUATION_BYTES
 
 RULESET = load_ruleset("federal-baseline")
 SITUATION: dict[str, Any] = json.loads(_examples()["prone-restraint"])

@@ -8,6 +8,7 @@ range, the deciding facts and the changes must be exactly what that enumeration 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import itertools
@@ -15,7 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -28,7 +29,10 @@ from intervene_rules import (
     list_rulesets,
     load_ruleset,
 )
+from intervene_rules.engine import unknowns
+from intervene_rules.engine.abstract import full
 from intervene_rules.engine.classes import ValueClasses
+from intervene_rules.engine.table import engine_for
 from intervene_rules.fields import SITUATION_FIELDS
 from intervene_rules.partial import PartialSituation
 from intervene_rules.vocabulary import Misconduct
@@ -136,6 +140,31 @@ def cases(draw: st.DrawFn) -> tuple[str, dict[str, Any], list[str]]:
 
 @given(cases())
 def test_the_range_is_every_completion_exactly(case: tuple[str, dict[str, Any], list[str]]) -> None:
+    check_range(case)
+
+
+@given(cases())
+def test_the_range_by_boxes_is_every_completion_exactly(
+    case: tuple[str, dict[str, Any], list[str]],
+) -> None:
+    """The same, every range reasoned about by box (`engine.abstract`), none run one by one."""
+    with by_boxes():
+        check_range(case)
+
+
+@contextlib.contextmanager
+def by_boxes() -> Iterator[None]:
+    saved = unknowns.ENUMERATE_UP_TO
+    unknowns.ENUMERATE_UP_TO = 0
+    unknowns._memo.clear()
+    try:
+        yield
+    finally:
+        unknowns.ENUMERATE_UP_TO = saved
+        unknowns._memo.clear()
+
+
+def check_range(case: tuple[str, dict[str, Any], list[str]]) -> None:
     rid, data, dropped = case
     rs = load_ruleset(rid)
     r = evaluate_partial(rs, _drop(data, dropped), as_of=DAY)
@@ -339,6 +368,32 @@ def test_what_would_change_is_smallest_and_real(rid: str, seed: int) -> None:
         assert change.controlled == all(
             c.field == "observer.prior_intervention" for c in change.changes
         )
+
+
+@given(st.sampled_from(RULESETS), st.integers(0, 10**6))
+def test_what_would_change_by_boxes_is_smallest_and_real(rid: str, seed: int) -> None:
+    with by_boxes():
+        test_what_would_change_is_smallest_and_real.hypothesis.inner_test(rid, seed)  # type: ignore[attr-defined]
+
+
+@given(cases(), st.lists(st.sampled_from(NAMES), min_size=2, max_size=5, unique=True))
+def test_box_leaves_agree_with_the_native_evaluator(
+    case: tuple[str, dict[str, Any], list[str]], unknown: list[str]
+) -> None:
+    """Every situation of every leaf box has the leaf's action, by the generated evaluator."""
+    rid, data, _ = case
+    rs = load_ruleset(rid)
+    engine = engine_for(rs.period(DAY))
+    p = PartialSituation.model_validate(_drop(data, unknown))
+    frame = unknowns._Frame.of(engine, p.known())
+    assume(unknowns.size(full(frame.axes)) <= 6000)
+    leaves = frame.partition.action_leaves(full(frame.axes))
+    covered = 0
+    for box, action in leaves:
+        for _point, part in unknowns._outcomes(frame, box):
+            assert part.action == action
+            covered += 1
+    assert covered == unknowns.size(full(frame.axes))
 
 
 def test_what_would_change_needs_the_situation() -> None:
