@@ -75,7 +75,9 @@ def test_unknown_example_and_missing_file() -> None:
     assert code == 0 and "prone-restraint" in out
 
 
-@pytest.mark.parametrize("which", ["situation", "decision"])
+@pytest.mark.parametrize(
+    "which", ["situation", "decision", "partial-situation", "decision-range", "changes"]
+)
 def test_schema(which: str) -> None:
     code, out, _ = run("schema", which)
     schema = json.loads(out)
@@ -99,3 +101,71 @@ def test_list_shows_periods_of_force_and_lower_bounds() -> None:
     out = run("list")[1]
     assert "[in force not before 2020-06-24; day not known]" in out
     assert "[in force from 2021-07-25]" in out
+
+
+# --- unknown facts ------------------------------------------------------------------------------
+
+PARTIAL = {
+    "actor": {"rank": "officer"},
+    "observer": {"rank": "officer", "realistic_opportunity": True},
+    "force": {"type": "bodyweight_compression", "still_needed": True, "duration_s": 30},
+    "subject": {"resistance": "compliant", "medical_distress": False},
+    "misconduct": [],
+}
+
+
+def test_evaluate_gives_the_range_of_a_partial_situation(tmp_path: Path) -> None:
+    from intervene_rules import evaluate_partial, load_ruleset
+
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(PARTIAL))
+    code, out, err = run("evaluate", "--ruleset", "federal-baseline", str(path))
+    assert code == 0 and err == ""
+    expected = evaluate_partial(load_ruleset("federal-baseline"), PARTIAL)
+    assert json.loads(out) == json.loads(expected.model_dump_json())
+    assert json.loads(out)["unknown"] == ["observer.prior_intervention", "subject.restrained"]
+
+
+def test_explain_of_a_partial_situation_ends_with_what_decides_it(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(PARTIAL))
+    del data["force"]["still_needed"]
+    data["subject"]["resistance"] = "active_aggression"
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps(data))
+    code, out, _ = run("evaluate", "--ruleset", "federal-baseline", "--explain", str(path))
+    assert code == 0
+    assert "Unknown: whether a verbal intervention was already tried" in out
+    assert "The action depends on" in out
+    assert "whether the force is still needed" in out
+    assert "force.still_needed" not in out  # words, not codes
+
+
+def test_explain_of_a_complete_situation_ends_with_what_would_change_it(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(PARTIAL))
+    data["subject"]["restrained"] = True
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data))
+    code, out, _ = run("evaluate", "--ruleset", "federal-baseline", "--explain", str(path))
+    assert code == 0
+    tail = out[out.index("What would change it:") :]
+    assert "less demanding action" in tail and "Ranks are not offered" in tail
+
+
+def test_partial_flag_reads_nulls_as_unknown(tmp_path: Path) -> None:
+    data = json.loads(json.dumps(PARTIAL))
+    data["subject"]["restrained"] = True
+    data["observer"]["realistic_opportunity"] = None
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data))
+    code, out, _ = run("evaluate", "--ruleset", "federal-baseline", str(path))
+    assert code == 0 and "action" in json.loads(out)  # complete: a null is the contract's value
+    code, out, _ = run("evaluate", "--ruleset", "federal-baseline", "--partial", str(path))
+    assert code == 0 and "observer.realistic_opportunity" in json.loads(out)["unknown"]
+
+
+def test_a_partial_situation_with_a_bad_field_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"force": {"type": "cew", "lenght": 3}}))
+    code, out, err = run("evaluate", "--ruleset", "federal-baseline", str(path))
+    assert code == 2 and out == ""
+    assert "force.lenght" in err

@@ -19,7 +19,7 @@ pytest.importorskip("httpx", reason="the service tests talk HTTP with httpx")
 
 import httpx
 
-from intervene_rules import Decision, evaluate, load_ruleset
+from intervene_rules import Decision, evaluate, evaluate_partial, load_ruleset
 from tests.service_process import Server, situations, start_failure
 
 PROBLEM = "application/problem+json"
@@ -96,6 +96,32 @@ def test_explain_adds_the_explanation(client: httpx.Client) -> None:
     d = evaluate(load_ruleset("model-policy"), s)
     assert body["explanation"] == d.explain()
     assert body["decision"] == json.loads(d.model_dump_json())
+
+
+def test_partial_situations_get_the_librarys_range(client: httpx.Client) -> None:
+    rs = load_ruleset("federal-baseline")
+    for s in situations(20, seed=5):
+        del s["subject"]["restrained"]
+        s["force"]["duration_s"] = None
+        s["observer"]["realistic_opportunity"] = True
+        r = client.post("/v1/rulesets/federal-baseline/evaluate:partial", json=s)
+        assert r.status_code == 200, r.text
+        assert r.json() == json.loads(evaluate_partial(rs, s).model_dump_json())
+        assert r.json()["unknown"] == ["force.duration_s", "subject.restrained"]
+    bad = client.post("/v1/rulesets/federal-baseline/evaluate:partial", json={"force": {"x": 1}})
+    body = _problem(bad, 422, "situation_invalid")
+    assert "force.x" in json.dumps(body)
+    # the plain endpoint refuses a partial situation, pointing to the range
+    r = client.post("/v1/rulesets/federal-baseline/evaluate", json={"actor": {"rank": "officer"}})
+    assert "evaluate_partial" in json.dumps(_problem(r, 422, "situation_invalid"))
+
+
+def test_what_would_change_is_the_librarys(client: httpx.Client) -> None:
+    rs = load_ruleset("federal-baseline")
+    for s in situations(10, seed=9):
+        r = client.post("/v1/rulesets/federal-baseline/what-would-change", json=s)
+        assert r.status_code == 200, r.text
+        assert r.json() == json.loads(evaluate(rs, s).what_would_change(s, rs).model_dump_json())
 
 
 def test_request_id_is_echoed(client: httpx.Client) -> None:

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from intervene_rules.decision import DISCLAIMER, Decision, ReportDue, RulesetRef
 from intervene_rules.vocabulary import Action, Duty, Misconduct
 
-_CONFIG = ConfigDict(frozen=True)
+_CONFIG = ConfigDict(frozen=True, extra="forbid")
 
 # --- the public models ---------------------------------------------------------------------
 

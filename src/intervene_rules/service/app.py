@@ -28,7 +28,17 @@ from pydantic import ValidationError
 from starlette.requests import ClientDisconnect
 from starlette.routing import Route
 
-from intervene_rules import Decision, Ruleset, Situation, evaluate, load_ruleset
+from intervene_rules import (
+    Changes,
+    Decision,
+    DecisionRange,
+    PartialSituation,
+    Ruleset,
+    Situation,
+    evaluate,
+    evaluate_partial,
+    load_ruleset,
+)
 from intervene_rules.errors import DecisionLogError, InterveneRulesError
 from intervene_rules.service import models
 from intervene_rules.service.config import ServiceConfig
@@ -468,6 +478,59 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
             lines(), media_type=NDJSON, headers={"X-Request-Id": _request_id(request)}
         )
 
+    @app.post(
+        "/v1/rulesets/{rid}/evaluate:partial",
+        summary="The range of decisions of a situation with unknown facts",
+        description="Any field omitted or null is unknown: the answer holds, exactly over every "
+        "completion of them, the least and most action, duties and reports certain and "
+        "possible, the facts that decide the action, and the decision when all completions "
+        "give one. Not recorded in the decision log (a range is not a decision).",
+        response_model=DecisionRange,
+        responses=problem_responses,
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {
+                        "schema": {"$ref": "#/components/schemas/PartialSituation"}
+                    }
+                },
+            },
+            "parameters": [RID, AS_OF],
+        },
+    )
+    async def evaluate_partial_one(request: Request) -> Response:
+        rs = ruleset(request.path_params["rid"])
+        day = _as_of(request.query_params.get("as_of"))
+        body = await _body(request, config.max_body_bytes, config.body_timeout_s)
+        try:
+            r = evaluate_partial(rs, body, as_of=day)
+        except ValidationError as exc:
+            raise invalid_situation(exc, state.titles[rs.id], prefix=()) from None
+        return Response(
+            r.model_dump_json(),
+            media_type="application/json",
+            headers={"X-Request-Id": _request_id(request)},
+        )
+
+    @app.post(
+        "/v1/rulesets/{rid}/what-would-change",
+        summary="The smallest changes of a situation's facts that change the required action",
+        response_model=Changes,
+        responses=problem_responses,
+        openapi_extra={**situation_body, "parameters": [RID, AS_OF]},
+    )
+    async def what_would_change_one(request: Request) -> Response:
+        rs = ruleset(request.path_params["rid"])
+        day = _as_of(request.query_params.get("as_of"))
+        body = await _body(request, config.max_body_bytes, config.body_timeout_s)
+        d = decide(rs, body, day, ())
+        return Response(
+            d.what_would_change(body, rs).model_dump_json(),
+            media_type="application/json",
+            headers={"X-Request-Id": _request_id(request)},
+        )
+
     @app.get(
         "/v1/rulesets", summary="The rulesets served", response_model=list[models.RulesetSummary]
     )
@@ -584,10 +647,11 @@ def _with_situation_schema(app: FastAPI) -> None:
         if app.openapi_schema is None:
             doc = base()
             schemas = doc.setdefault("components", {}).setdefault("schemas", {})
-            situation = Situation.model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, sub in situation.pop("$defs", {}).items():
-                schemas.setdefault(name, sub)
-            schemas["Situation"] = situation
+            for model in (Situation, PartialSituation):
+                schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+                for name, sub in schema.pop("$defs", {}).items():
+                    schemas.setdefault(name, sub)
+                schemas[model.__name__] = schema
             app.openapi_schema = doc
         return app.openapi_schema
 
