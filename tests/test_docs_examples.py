@@ -42,3 +42,33 @@ def test_the_guides_example_ruleset_and_scenarios_run_as_written(tmp_path: Path)
         ("on-scene supervisor", "PT0S"),
         ("Professional Standards", "PT24H"),
     ]
+
+
+UNKNOWN = GUIDE.parent / "unknown-facts.md"
+_JSON = re.compile(r'^```json title="(?P<name>[^"]+)"\n(?P<body>.*?)^```$', re.M | re.S)
+_PYTHON = re.compile(r"^```python\n(?P<body>.*?)^```$", re.M | re.S)
+
+
+def test_the_unknown_facts_page_runs_as_written() -> None:
+    """Its Python example runs and says what it shows; each JSON example is decided."""
+    import datetime as dt
+    import json
+
+    from intervene_rules import Action, evaluate, evaluate_partial
+
+    if not UNKNOWN.is_file():
+        pytest.skip(f"{UNKNOWN} is not here (tests run from a clone of the repository)")
+    text = UNKNOWN.read_text(encoding="utf-8")
+    (code,) = [m["body"] for m in _PYTHON.finditer(text)]
+    scope: dict[str, object] = {"print": lambda *a: None}
+    exec(code, scope)
+    r = scope["r"]
+    assert r.deciding[0].facts == ("force.still_needed",)  # as the comment says
+    assert (r.least, r.most) == (Action.NONE, Action.INTERVENE_PHYSICALLY)
+    examples = {m["name"]: json.loads(m["body"]) for m in _JSON.finditer(text)}
+    assert set(examples) == {"dispatch.json", "force-report.json", "takedown.json"}
+    rs = load_ruleset("minneapolis-pd")
+    day = dt.date(2024, 6, 1)
+    assert evaluate_partial(rs, examples["dispatch.json"], as_of=day).deciding
+    d = evaluate(rs, examples["takedown.json"], as_of=day)
+    assert d.what_would_change(examples["takedown.json"]).up

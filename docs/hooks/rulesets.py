@@ -6,6 +6,8 @@ The pages are built from the rulesets at docs-build time, so they cannot drift f
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from typing import Any
 
 from mkdocs.structure.files import File, Files
@@ -39,3 +41,30 @@ def on_files(files: Files, config: Any) -> Files:
     for rs in rulesets:
         files.append(File.generated(config, f"rulesets/{rs.id}.md", content=ruleset_page(rs)))
     return files
+
+
+_EXAMPLE = re.compile(
+    r'^```json title="(?P<name>[^"]+)"\n(?P<body>.*?)^```\n+'
+    r"<!-- output: (?P<what>range|changes) (?P<rid>[\w-]+) (?P<day>\d{4}-\d{2}-\d{2}) -->$",
+    re.M | re.S,
+)
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
+    """Under each example marked `<!-- output: range|changes RULESET DATE -->`, the tool's
+    own `--explain` text for the JSON block above it: worked examples cannot drift."""
+    if "<!-- output:" not in markdown:
+        return markdown
+    from intervene_rules import evaluate, evaluate_partial, load_ruleset
+
+    def render(m: re.Match[str]) -> str:
+        rs = load_ruleset(m["rid"])
+        data = json.loads(m["body"])
+        day = dt.date.fromisoformat(m["day"])
+        if m["what"] == "range":
+            text = evaluate_partial(rs, data, as_of=day).explain()
+        else:
+            text = evaluate(rs, data, as_of=day).what_would_change(data, rs).explain()
+        return m[0] + "\n\n```text\n" + text.rstrip() + "\n```"
+
+    return _EXAMPLE.sub(render, markdown)

@@ -15,7 +15,7 @@ from intervene_rules.vocabulary import Duty
 
 if TYPE_CHECKING:
     from intervene_rules.decision import ReportDue
-    from intervene_rules.decision_range import Changes, DecisionRange
+    from intervene_rules.decision_range import Changes, Condition, DecisionRange
 
 _DUTY = {
     Duty.INTERVENE: "intervene",
@@ -69,11 +69,9 @@ def explain_range(r: DecisionRange) -> str:
     for deciding in r.deciding:
         lines += ["", deciding.text]
         for outcome in deciding.outcomes:
-            lines.append(f"- {words.ACTION[outcome.action]}:")
-            for conj in outcome.when[:MAX_ROWS]:
-                lines.append(
-                    _wrap("if " + (" and ".join(c.text for c in conj) or "always"), "    ")
-                )
+            lines.append(f"- {words.ACTION[outcome.action].upper()}")
+            for n, conj in enumerate(outcome.when[:MAX_ROWS]):
+                lines.append(_conditions(conj, "if" if n == 0 else "or if"))
             if len(outcome.when) > MAX_ROWS:
                 lines.append(f"    ... and {len(outcome.when) - MAX_ROWS} more ways (see the JSON)")
     if r.decision is not None:  # its explanation ends with the disclaimer
@@ -81,6 +79,17 @@ def explain_range(r: DecisionRange) -> str:
     else:
         lines += ["", r.disclaimer]
     return "\n".join(lines)
+
+
+def _conditions(conj: tuple[Condition, ...], head: str) -> str:
+    """Conditions that must all hold: one per line when there are several."""
+    if not conj:
+        return "    always"
+    if len(conj) == 1:
+        return _wrap(f"{head} {conj[0].text}", "    ")
+    rows = [f"    {head} all of:"]
+    rows += [_wrap("* " + c.text, "      ") for c in conj]
+    return "\n".join(rows)
 
 
 def explain_changes(c: Changes) -> str:
@@ -95,7 +104,8 @@ def explain_changes(c: Changes) -> str:
         lines.append(f"- A {name} demanding action takes a change of {fact}:")
         for change in changes[:MAX_ROWS]:
             mine = " (your own act)" if change.controlled else ""
-            lines.append(_wrap(change.text + mine, "    "))
+            lines.append(_conditions(change.changes, "if"))
+            lines.append(f"      then: {words.ACTION[change.action]}{mine}")
         if len(changes) > MAX_ROWS:
             lines.append(f"    ... and {len(changes) - MAX_ROWS} more (see the JSON)")
     lines.append(c.note)

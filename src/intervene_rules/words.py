@@ -82,6 +82,20 @@ FIELD: dict[str, str] = {
 """Each input field as a noun phrase (`fields.SITUATION_FIELDS` names; a test holds them equal)."""
 
 
+VALUES: dict[str, dict[Any, str]] = {
+    "force.type": dict(FORCE),
+    "subject.resistance": dict(RESISTANCE),
+    "actor.rank": dict(RANK),
+    "observer.rank": dict(RANK),
+}
+"""Fields whose values are nouns, for "the force used is one of: ..."."""
+
+
+def one_of_values(field: str, values: list[Any]) -> str:
+    """A field restricted to several values: "the force used is one of: a Taser, a firearm"."""
+    return f"{FIELD[field]} is one of: " + ", ".join(VALUES[field][v] for v in values)
+
+
 def seconds(x: float) -> str:
     """`130` -> "130 seconds", `90.5` -> "90.5 seconds", `1` -> "1 second"."""
     return "1 second" if x == 1 else f"{x:g} seconds"

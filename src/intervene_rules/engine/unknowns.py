@@ -215,35 +215,55 @@ class _Frame:
             )
         values = [axis.values[j] for j in idx]
         if axis.field == "force.duration_s":
-            parts = [self._duration(v) for v in values]
+            text = self._durations(values)
+        elif len(values) > 2 and axis.field in words.VALUES:
+            text = words.one_of_values(axis.field, values)
         else:
-            parts = [words.fact(axis.field, v) for v in values]
+            text = " or ".join(words.fact(axis.field, v) for v in values)
         return Condition(
             field=axis.field,
             values=tuple(_json(v) for v in values),
             controlled=axis.field in CONTROLLED,
-            text=" or ".join(parts),
+            text=text,
         )
 
-    def _duration(self, rep: float | None) -> str:
-        """The class of durations `rep` stands for, in words."""
-        if rep is None:
-            return "how long the force lasted is not stated"
+    def _durations(self, values: list[float | None]) -> str:
+        """Classes of durations in words, adjacent classes joined into one range."""
         t = self.classes.thresholds
-        if rep in t:
-            return f"the force has lasted exactly {words.seconds(rep)}"
-        below = [x for x in t if x < rep]
-        above = [x for x in t if x > rep]
-        if below and above:
-            return (
-                f"the force has lasted between {words.seconds(below[-1])} and "
-                f"{words.seconds(above[0])}"
-            )
-        if above:
-            return f"the force has lasted less than {words.seconds(above[0])}"
-        if below:
-            return f"the force has lasted more than {words.seconds(below[-1])}"
-        return "the force's duration is stated"
+        known = sorted(v for v in values if v is not None)
+        reps = [v for v in self.axes_values("force.duration_s") if v is not None]
+        runs: list[list[float]] = []
+        for v in known:
+            if runs and reps.index(v) == reps.index(runs[-1][-1]) + 1:
+                runs[-1].append(v)
+            else:
+                runs.append([v])
+        parts = ["how long the force lasted is not stated"] if None in values else []
+        for run in runs:
+            first, last = run[0], run[-1]
+            below = [x for x in t if x < first]
+            if first in t:
+                low = f"at least {words.seconds(first)}"
+            else:
+                low = f"more than {words.seconds(below[-1])}" if below else ""
+            above = [x for x in t if x > last]
+            if last in t:
+                high = f"at most {words.seconds(last)}"
+            else:
+                high = f"less than {words.seconds(above[0])}" if above else ""
+            if first == last and first in t:
+                parts.append(f"the force has lasted exactly {words.seconds(first)}")
+            elif low and high:
+                parts.append(f"the force has lasted {low} and {high}")
+            elif low or high:
+                parts.append(f"the force has lasted {low or high}")
+            else:
+                parts.append("the force's duration is stated")
+        return " or ".join(parts)
+
+    def axes_values(self, field: str) -> tuple[Any, ...]:
+        """The values of the axis of `field` (an unknown field)."""
+        return next(a.values for a in self.axes if a.field == field)
 
     def facts_of(self, axes: Sequence[int]) -> tuple[str, ...]:
         """The input fields of these axes, in the contract's order."""
@@ -685,6 +705,14 @@ def _changes(frame: _Frame, known: Mapping[str, Any], action: Action) -> tuple[A
                 open_.discard(d)
     out = {}
     for d, rows in found.items():
+        # a change that makes more of the same changes than another to the same action is
+        # not a smallest one (adding two kinds of misconduct where one does)
+        keys = {(a, frozenset(cells)) for a, cells in rows}
+        rows = [
+            (a, cells)
+            for a, cells in rows
+            if not any(b == a and k < frozenset(cells) for b, k in keys)
+        ]
         by: dict[tuple[Action, tuple[int, ...]], list[tuple[int, ...]]] = {}
         for a, cells in rows:
             by.setdefault((a, tuple(cells)), []).append(tuple(cells.values()))
