@@ -51,8 +51,11 @@ _EXAMPLE = re.compile(
 
 
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
-    """Under each example marked `<!-- output: range|changes RULESET DATE -->`, the tool's
-    own `--explain` text for the JSON block above it: worked examples cannot drift."""
+    """Put the tool's own `--explain` text under each example marked for it.
+
+    The marker `<!-- output: range|changes RULESET DATE -->` follows a JSON block; worked
+    examples so cannot drift from the code.
+    """
     if "<!-- output:" not in markdown:
         return markdown
     from intervene_rules import evaluate, evaluate_partial, load_ruleset
