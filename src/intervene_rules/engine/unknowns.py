@@ -432,18 +432,31 @@ each); more are reasoned about by box (`engine.abstract`). Both are exact; tests
 
 
 def _outcomes(frame: _Frame, box: Box) -> list[tuple[tuple[int, ...], Any]]:
-    """Each completion of `box` (value indices) with what its fired rules conclude."""
+    """Each completion of `box` (value indices) with what its fired rules conclude.
+
+    Rows are made straight from each axis's (field, value) pairs (`_Frame._pairs`); the
+    native evaluator fires on them and the merger's cached conclusions of a firing are
+    shared (`Merger._fired`).
+    """
     engine = frame.engine
     program, fire, conclude = engine.program, engine.native.fire, engine.merger._fired
     base = dict(frame.known)
+    blocks = frame._has_blocks
     if SET_FIELD in base:
         base[SET_FIELD] = frozenset(base[SET_FIELD])
+    pairs = frame._pairs
     out = []
     for point in frame.points(box):
-        row = dict(base)
-        row.update(frame.values(point))
-        if SET_FIELD in row:
-            row[SET_FIELD] = frozenset(row[SET_FIELD])
+        row = base.copy()
+        present = []
+        for axis_pairs, j in zip(pairs, point, strict=True):
+            for f, v in axis_pairs[j]:
+                if f is None:
+                    present.append(v)
+                else:
+                    row[f] = v
+        if blocks:
+            row[SET_FIELD] = frozenset(present)
         out.append((point, conclude(fire(derive(program, row)))))
     return out
 
