@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from intervene_rules import Action, Decision, evaluate, load_ruleset
+from intervene_rules import Action, Decision, evaluate, load_ruleset, words
 from intervene_rules.engine.merge import OPPORTUNITY_NOTICE
 from intervene_rules.engine.table import table_for
 from intervene_rules.ruleset.load import bundled_ids
@@ -36,8 +36,9 @@ def situation(
 
 
 def _answer(d: Decision) -> str:
-    duties = ", ".join(x.value for x in d.duties) or "none"
-    return f"{d.action.value} (duties: {duties})"
+    # the notice says it in plain words (`intervene_rules.words`)
+    duties = ", ".join(words.DUTY[x] for x in d.duties) or "none"
+    return f"{words.ACTION[d.action]} (duties: {duties})"
 
 
 def test_misconduct_without_force_states_the_answer_without_an_opportunity() -> None:
@@ -46,8 +47,11 @@ def test_misconduct_without_force_states_the_answer_without_an_opportunity() -> 
     assert d.action is Action.ACKNOWLEDGE
     assert d.realistic_opportunity is False
     (notice,) = [n for n in d.notices if n.id == OPPORTUNITY_NOTICE]
-    assert "Without one, the answer is acknowledge (duties: none)" in notice.text
-    assert "with one, it is intervene (duties: intervene, request_supervisor)" in notice.text
+    assert (
+        "Without one, the answer is acknowledge (recognise the problem and note it) "
+        "(duties: none)" in notice.text
+    )
+    assert "with one, it is intervene (duties: intervene, request a supervisor)" in notice.text
     # the answer with an opportunity is cited: the rule that decides it
     assert set(notice.basis) >= {"randall_v_prince_georges_county_2002", "usc_42_1983"}
     assert set(notice.basis) <= {c.id for c in d.basis}

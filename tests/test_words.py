@@ -6,7 +6,7 @@ import pytest
 
 from intervene_rules import words
 from intervene_rules.fields import INPUT_NAMES, SITUATION_FIELDS
-from intervene_rules.vocabulary import Action, ForceType, Misconduct, Rank, Resistance
+from intervene_rules.vocabulary import Action, Duty, ForceType, Misconduct, Rank, Resistance
 
 
 @pytest.mark.parametrize(
@@ -17,6 +17,7 @@ from intervene_rules.vocabulary import Action, ForceType, Misconduct, Rank, Resi
         (words.MISCONDUCT, Misconduct),
         (words.ACTION, Action),
         (words.RANK, Rank),
+        (words.DUTY, Duty),
     ],
 )
 def test_every_member_has_words(table: dict, enum: type) -> None:
@@ -46,11 +47,13 @@ def test_every_fact_reads_without_codes(spec) -> None:  # type: ignore[no-untype
     ("iso", "text"),
     [
         ("PT0S", "immediately"),
-        ("PT24H", "within 1 day"),
+        ("PT24H", "within 24 hours"),
         ("PT2H", "within 2 hours"),
         ("P10D", "within 10 days"),
         ("PT90M", "within 90 minutes"),
-        ("PT1.5H", "within 90 minutes"),
+        ("PT1.5H", "within 1.5 hours"),
+        ("P1DT12H", "within 1 day and 12 hours"),
+        ("P0D", "immediately"),
         (None, "no deadline"),
     ],
 )

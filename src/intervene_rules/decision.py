@@ -319,11 +319,16 @@ class Decision(BaseModel):
         _set(new, "_memo", memo)
         return new
 
-    def explain(self) -> str:
-        """The decision in plain language, stage by stage, with the 3 D's for the rank relation."""
+    def explain(self, situation: Any = None) -> str:
+        """The decision in plain language, stage by stage, with the 3 D's for the rank relation.
+
+        Given the `Situation` it was made for, advice about force and escalation follows the
+        situation's facts; without it, only advice that holds either way is given (a
+        decision is shared by every situation of its class and does not hold one).
+        """
         from intervene_rules.explain import explain
 
-        return explain(self)
+        return explain(self, situation)
 
     def what_would_change(self, situation: Any = None, ruleset: Ruleset | None = None) -> Changes:
         """The smallest changes of the situation's known facts that change the required action.

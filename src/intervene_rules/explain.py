@@ -16,10 +16,13 @@ import textwrap
 from collections.abc import Sequence
 from typing import Protocol
 
+from intervene_rules import words
 from intervene_rules.vocabulary import (
     Action,
     Duty,
+    ForceType,
     Method,
+    PriorIntervention,
     Rank,
     Relation,
     SourceKind,
@@ -85,6 +88,24 @@ class _Notice(Protocol):
     def basis(self) -> tuple[str, ...]: ...
 
 
+class _Force(Protocol):
+    @property
+    def type(self) -> ForceType: ...
+
+
+class _Observer(Protocol):
+    @property
+    def prior_intervention(self) -> PriorIntervention: ...
+
+
+class _Situation(Protocol):
+    # what is read of the situation, when given (`intervene_rules.situation.Situation`)
+    @property
+    def force(self) -> _Force: ...
+    @property
+    def observer(self) -> _Observer: ...
+
+
 class _Decision(Protocol):
     # what is read of a decision (`intervene_rules.decision.Decision` has it all)
 
@@ -126,28 +147,24 @@ _ACTION_HEADLINE = {
     Action.NONE: "No intervention required",
     Action.ACKNOWLEDGE: "Acknowledge",
     Action.INTERVENE: "Intervene",
-    Action.INTERVENE_PHYSICALLY: "Intervene, physically if necessary",
+    Action.INTERVENE_PHYSICALLY: "Step in physically if necessary",
 }
 
-_ACTION_TEXT = {
-    Action.NONE: "This ruleset requires no intervention in this situation.",
-    Action.ACKNOWLEDGE: (
-        "Recognise the problem and note it. This ruleset does not require you to intervene "
-        "now, because you have no realistic opportunity to do so."
-    ),
-    Action.INTERVENE: "You must take reasonable steps to stop the conduct.",
-    Action.INTERVENE_PHYSICALLY: (
-        "Verbal steps have not worked: step in physically, as far as it is safe, to stop the force."
-    ),
-}
+
+def _force(s: _Situation | None) -> bool | None:
+    """Whether force is used: None when the situation is not known here."""
+    return None if s is None else s.force.type is not ForceType.NONE
 
 
 def _rank(r: Rank) -> str:
     return r.value.replace("_", " ")
 
 
-def _methods(d: _Decision) -> list[str]:
+def _methods(d: _Decision, s: _Situation | None) -> list[str]:
+    # advice about force only where the situation shows force; without the situation,
+    # advice that holds either way
     actor = _rank(d.actor_rank)
+    force = _force(s)
     lines: list[str] = []
     for m in d.methods:
         if m is Method.DISTRACT:
@@ -169,12 +186,19 @@ def _methods(d: _Decision) -> list[str]:
             else:
                 lines.append(
                     f"Direct: speak to the {actor} directly and professionally - name what "
-                    "you see and offer another way; step in to stop force if you must."
+                    "you see and offer another way; "
+                    + (
+                        "step in to stop the force if you must."
+                        if force
+                        else "step in if you must."
+                    )
                 )
         elif m is Method.DELEGATE:
             lines.append(
                 "Delegate: have another officer present act - hold the subject in a safer "
                 "way, call for medical help, or call a supervisor."
+                if force
+                else "Delegate: have another officer present act, or call a supervisor."
             )
     if d.relation is Relation.JUNIOR and d.action >= Action.INTERVENE:
         lines.append(
@@ -203,9 +227,8 @@ def _supervisor(d: _Decision) -> str | None:
 def _deadline(within: str | None) -> str:
     if within is None:
         return "(no fixed deadline)"
-    if within in ("PT0S", "P0D"):
-        return "at once, while on scene (PT0S)"
-    return f"within {within} of the incident"
+    when = words.duration(within)
+    return "at once, while on scene" if when == "immediately" else f"{when} of the incident"
 
 
 def _bullet(text: str, indent: str = "   ") -> str:
@@ -233,14 +256,38 @@ def _opportunity(d: _Decision) -> str:
     return "yes" if d.realistic_opportunity else "no"
 
 
-def _action_text(d: _Decision) -> str:
-    if d.action is Action.ACKNOWLEDGE and _unknown(d):
-        return (
-            "Recognise the problem and note it. Whether you have a realistic opportunity to "
-            "intervene is not known, so this answer assumes none; if you have one, the "
-            "answer with one below applies."
+def _action_text(d: _Decision, s: _Situation | None) -> str:
+    """What the action asks, saying only what the decision (and the situation) show."""
+    if d.action is Action.NONE:
+        others = [words.DUTY[x] for x in d.duties if x is not Duty.INTERVENE]
+        text = "This ruleset requires no intervention in this situation."
+        if others:
+            text += " It still requires you to " + " and ".join(others) + " (below)."
+        return text
+    if d.action is Action.ACKNOWLEDGE:
+        if _unknown(d):
+            return (
+                "Recognise the problem and note it. Whether you have a realistic opportunity "
+                "to intervene is not known, so this answer assumes none; if you have one, "
+                "the answer with one below applies."
+            )
+        why = (
+            ", because you have no realistic opportunity to do so"
+            if not d.realistic_opportunity
+            else ""
         )
-    return _ACTION_TEXT[d.action]
+        return (
+            "Recognise the problem and note it. This ruleset does not require you to "
+            f"intervene now{why}."
+        )
+    if d.action is Action.INTERVENE:
+        return "You must take reasonable steps to stop the conduct."
+    tried = s is not None and s.observer.prior_intervention is PriorIntervention.VERBAL
+    return (
+        ("Verbal steps have not worked: step" if tried else "Step")
+        + " in physically, as far as it is safe, to stop "
+        + ("the force." if _force(s) else "the conduct.")
+    )
 
 
 # the notices the merge adds about what a decision rests on (`engine.merge.CAVEATS`); kept
@@ -264,8 +311,14 @@ _EXPECTED_TEXT = {
 }
 
 
-def explain(d: _Decision) -> str:
-    """Render `d` for people, stage by stage."""
+def explain(d: _Decision, situation: _Situation | None = None) -> str:
+    """Render `d` for people, stage by stage.
+
+    Every sentence comes from the decision's conclusions and trace; with the `situation`
+    the decision was made for, advice about force and escalation follows its facts (without
+    it, only advice that holds either way is given).
+    """
+    s = situation
     out: list[str] = []
     both = [n for n in d.notices if n.id == _OPPORTUNITY_NOTICE]
     expected = any(n.id == _GUIDANCE_ACTION for n in d.notices)
@@ -276,6 +329,8 @@ def explain(d: _Decision) -> str:
         Relation.SENIOR: "senior to",
     }[d.relation]
     headline = _ACTION_HEADLINE[d.action].upper()
+    if d.action is Action.NONE and d.duties:
+        headline += "; OTHER DUTIES APPLY"
     out.append(
         f"DECISION: {headline} (EXPECTED BY GUIDANCE, NOT A LEGAL DUTY)"
         if expected
@@ -297,14 +352,14 @@ def explain(d: _Decision) -> str:
         steps = by_stage.get(stage, [])
         if stage is Stage.DETERMINE_ACTION:
             if expected:
-                text = f"Expected action: {d.action.value}. {_EXPECTED_TEXT[d.action]}"
+                text = f"Expected action: {words.ACTION[d.action]}. {_EXPECTED_TEXT[d.action]}"
             elif silent:
                 text = (
                     "Required action: none found. No source this ruleset cites for deciding "
                     "the action is in force on this date (see below)."
                 )
             else:
-                text = f"Required action: {d.action.value}. {_action_text(d)}"
+                text = f"Required action: {words.ACTION[d.action]}. {_action_text(d, s)}"
             out.append(_bullet(text))
             for n in both:
                 cites = f" [{', '.join(n.basis)}]" if n.basis else ""
@@ -312,7 +367,7 @@ def explain(d: _Decision) -> str:
         for step in steps:
             out.append(_step_line(step))
         if stage is Stage.DETERMINE_HOW:
-            out.extend(_bullet(line) for line in _methods(d))
+            out.extend(_bullet(line) for line in _methods(d, s))
             sup = _supervisor(d)
             if sup:
                 out.append(_bullet(sup))
@@ -354,10 +409,16 @@ def explain(d: _Decision) -> str:
         out.append("Sources")
         for c in d.basis:
             flag = (
-                "" if c.verification.value == "verified" else f" [{c.verification.value.upper()}]"
+                ""
+                if c.verification.value == "verified"
+                else f" [{c.verification.value.replace('_', ' ').upper()}]"
             )
             section = f", {c.section}" if c.section else ""
-            out.append(_bullet(f"{c.id}: {c.title} - {c.citation}{section} ({c.kind.value}){flag}"))
+            out.append(
+                _bullet(
+                    f"{c.id}: {c.title} - {c.citation}{section} ({c.kind.value.replace('_', ' ')}){flag}"
+                )
+            )
     out.append("")
     out.append(textwrap.fill(d.disclaimer, width=92))
     return "\n".join(out)

@@ -17,13 +17,6 @@ if TYPE_CHECKING:
     from intervene_rules.decision import ReportDue
     from intervene_rules.decision_range import Changes, Condition, DecisionRange
 
-_DUTY = {
-    Duty.INTERVENE: "intervene",
-    Duty.RENDER_AID: "render aid (get medical help)",
-    Duty.REQUEST_SUPERVISOR: "request a supervisor",
-    Duty.REPORT: "report",
-}
-
 MAX_ROWS = 12
 """Ways to an action shown in text before the rest are counted (JSON has them all)."""
 
@@ -33,7 +26,7 @@ def _wrap(text: str, indent: str = "  ") -> str:
 
 
 def _duties(duties: tuple[Duty, ...]) -> str:
-    return ", ".join(_DUTY[d] for d in duties) or "none"
+    return ", ".join(words.DUTY[d] for d in duties) or "none"
 
 
 def _report(r: ReportDue) -> str:

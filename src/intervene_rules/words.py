@@ -7,11 +7,13 @@ phrase (no raw code leaks through).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from intervene_rules.durations import iso_seconds
 from intervene_rules.vocabulary import (
     Action,
+    Duty,
     ForceType,
     Misconduct,
     PriorIntervention,
@@ -40,7 +42,7 @@ RESISTANCE: dict[Resistance, str] = {
     Resistance.PASSIVE_RESISTANCE: "resisting passively",
     Resistance.ACTIVE_RESISTANCE: "resisting actively",
     Resistance.ACTIVE_AGGRESSION: "actively aggressive",
-    Resistance.AGGRAVATED_AGGRESSION: "aggravated aggression (a threat of serious harm)",
+    Resistance.AGGRAVATED_AGGRESSION: "showing aggravated aggression (a threat of serious harm)",
 }
 
 MISCONDUCT: dict[Misconduct, str] = {
@@ -59,9 +61,16 @@ MISCONDUCT: dict[Misconduct, str] = {
 
 ACTION: dict[Action, str] = {
     Action.NONE: "no action required",
-    Action.ACKNOWLEDGE: "acknowledge (no realistic opportunity to intervene)",
+    Action.ACKNOWLEDGE: "acknowledge (recognise the problem and note it)",
     Action.INTERVENE: "intervene",
     Action.INTERVENE_PHYSICALLY: "step in physically",
+}
+
+DUTY: dict[Duty, str] = {
+    Duty.INTERVENE: "intervene",
+    Duty.RENDER_AID: "render aid (get medical help)",
+    Duty.REQUEST_SUPERVISOR: "request a supervisor",
+    Duty.REPORT: "report",
 }
 
 RANK: dict[Rank, str] = {r: r.value.replace("_", " ") for r in Rank}
@@ -101,18 +110,35 @@ def seconds(x: float) -> str:
     return "1 second" if x == 1 else f"{x:g} seconds"
 
 
+_ISO_PART = re.compile(r"(\d+(?:[.,]\d+)?)([YMWDHS])")
+_UNITS = {
+    ("date", "Y"): "year",
+    ("date", "M"): "month",
+    ("date", "W"): "week",
+    ("date", "D"): "day",
+    ("time", "H"): "hour",
+    ("time", "M"): "minute",
+    ("time", "S"): "second",
+}
+
+
 def duration(iso: str | None) -> str:
-    """An ISO-8601 duration in words: `PT24H` -> "within 24 hours"; None -> "no deadline"."""
+    """An ISO-8601 duration in the units it is written in: `PT24H` -> "within 24 hours".
+
+    `PT0S` (or any zero) -> "immediately"; None (no fixed clock) -> "no deadline".
+    """
     if iso is None:
         return "no deadline"
-    total = iso_seconds(iso)
-    if total == 0:
+    if iso_seconds(iso) == 0:
         return "immediately"
-    for size, unit in ((86_400, "day"), (3_600, "hour"), (60, "minute"), (1, "second")):
-        if total % size == 0:
-            n = int(total // size)
-            return f"within {n} {unit}" + ("" if n == 1 else "s")
-    return f"within {seconds(total)}"
+    date, _, time = iso[1:].partition("T")
+    parts = []
+    for kind, text in (("date", date), ("time", time)):
+        for number, unit in _ISO_PART.findall(text):
+            n = float(number.replace(",", "."))
+            name = _UNITS[(kind, unit)]
+            parts.append(f"{n:g} {name}" + ("" if n == 1 else "s"))
+    return "within " + " and ".join(parts) if parts else f"within {iso}"
 
 
 def fact(field: str, value: Any) -> str:

@@ -268,7 +268,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO, stdin: TextIO) -> in
     except (BackendUnavailableError, EvaluationError) as exc:
         return fail(str(exc), err, code=1)
     if args.explain:
-        print(decision.explain(), file=out)
+        from intervene_rules._evaluate import as_situation
+
+        print(decision.explain(as_situation(ruleset, data)), file=out)
         print("", file=out)
         print(decision.what_would_change(data, ruleset).explain(), file=out)
     else:

@@ -19,6 +19,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
+from intervene_rules import words
 from intervene_rules.decision import Citation, Decision, JsonMemo, Notice, ReportDue, TraceStep
 from intervene_rules.durations import iso_seconds
 from intervene_rules.engine.classes import RANK_FIELDS, tests_of
@@ -121,8 +122,9 @@ def grid_step(program: Program, force: ForceType, resistance: Resistance) -> Tra
         op="derive",
         rule="force.exceeds_grid",
         stage=Stage.SEE_THE_PROBLEM,
-        because=f"{force.value} is not allowed against {resistance.value} by the "
-        f"force grid. {program.grid_because}",
+        because=f"Using {words.FORCE[force]} on a subject who is "
+        f"{words.RESISTANCE[resistance]} is beyond what the force grid allows. "
+        f"{program.grid_because}",
         basis=program.grid_basis,
         concludes=("force.exceeds_grid=true",),
     )
@@ -135,7 +137,8 @@ def opportunity_step(program: Program, derived: bool) -> TraceStep:
         op="derive",
         rule="observer.has_opportunity",
         stage=Stage.SEE_THE_PROBLEM,
-        because=f"Opportunity was not stated; derived as {value}. {program.opportunity.because}",
+        because=f"Opportunity was not stated; taken as {'given' if derived else 'not given'}. "
+        f"{program.opportunity.because}",
         basis=program.opportunity.basis,
         concludes=(f"observer.has_opportunity={value}",),
         origin=str(program.opportunity.origin),
@@ -148,8 +151,8 @@ with and without one differ (the ids of a ruleset's own notices are its own)."""
 
 
 def _answer(part: _Fired) -> str:
-    duties = ", ".join([d.value for d in part.duties]) or "none"
-    return f"{part.action.value} (duties: {duties})"
+    duties = ", ".join([words.DUTY[d] for d in part.duties]) or "none"
+    return f"{words.ACTION[part.action]} (duties: {duties})"
 
 
 def _same_answer(a: _Fired, b: _Fired) -> bool:
@@ -641,14 +644,14 @@ def caveats(
     if action > Action.NONE and bound < action:
         by = [b for r in guide if r.action is not None and r.action > bound for b in r.basis]
         then = (
-            f" The binding sources cited here require: {bound.value}."
+            f" The binding sources cited here require: {words.ACTION[bound]}."
             if bound > Action.NONE
             else " No binding source cited here requires any action."
         )
         out.append(
             Notice(
                 id=GUIDANCE_ACTION,
-                text=f"Not a legal duty: the action '{action.value}' rests only on "
+                text=f"Not a legal duty: the action '{words.ACTION[action]}' rests only on "
                 f"{_names(sources, by)}, which binds no one. It is what that guidance "
                 f"expects of officers, not what the law requires.{then}",
                 basis=tuple(dict.fromkeys(by)),
@@ -676,7 +679,7 @@ def caveats(
         out.append(
             Notice(
                 id=GUIDANCE_DUTIES,
-                text=f"Not a legal duty: {', '.join(d.value for d in only)} "
+                text=f"Not a legal duty: {', '.join(words.DUTY[d] for d in only)} "
                 + (
                     "follow(s) from that expected action or rest(s) on guidance alone ("
                     if derived
@@ -811,13 +814,13 @@ def cite_rank_titles(view: PeriodView, d: Decision, s: Situation) -> Decision:
         cited = ", ".join(
             sid
             if view.sources[sid].verification is Verification.VERIFIED
-            else f"{sid}, {view.sources[sid].verification.value}"
+            else f"{sid}, {view.sources[sid].verification.value.replace('_', ' ')}"
             for sid in basis
         )
         cited = f" ({cited})" if cited else " (the ruleset cites no source for the title)"
         parts.append(
             f"The {role}'s rank was given as the title '{title}', which this ruleset reads as "
-            f"{rung.value}{cited}" + (f": {note}" if note else ".")
+            f"{words.RANK[rung]}{cited}" + (f": {note}" if note else ".")
         )
         concludes.append(f"{role}.rank={rung.value}")
     step = TraceStep(

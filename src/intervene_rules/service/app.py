@@ -39,6 +39,7 @@ from intervene_rules import (
     evaluate_partial,
     load_ruleset,
 )
+from intervene_rules._evaluate import as_situation
 from intervene_rules.errors import DecisionLogError, InterveneRulesError
 from intervene_rules.service import models
 from intervene_rules.service.config import ServiceConfig
@@ -418,7 +419,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
             headers["X-Decision-Id"] = decision_id
         data = encoded(d)
         if explain:
-            explanation = json.dumps(d.explain()).encode()
+            explanation = json.dumps(d.explain(as_situation(rs, body))).encode()
             data = b"".join([b'{"decision":', data, b',"explanation":', explanation, b"}"])
         return Response(data, media_type="application/json", headers=headers)
 
