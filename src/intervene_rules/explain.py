@@ -414,11 +414,8 @@ def explain(d: _Decision, situation: _Situation | None = None) -> str:
                 else f" [{c.verification.value.replace('_', ' ').upper()}]"
             )
             section = f", {c.section}" if c.section else ""
-            out.append(
-                _bullet(
-                    f"{c.id}: {c.title} - {c.citation}{section} ({c.kind.value.replace('_', ' ')}){flag}"
-                )
-            )
+            kind = c.kind.value.replace("_", " ")
+            out.append(_bullet(f"{c.id}: {c.title} - {c.citation}{section} ({kind}){flag}"))
     out.append("")
     out.append(textwrap.fill(d.disclaimer, width=92))
     return "\n".join(out)
