@@ -143,7 +143,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"ruleset", "decision_range", "partial"}),
     frozenset({"engine"}),
     frozenset({"_evaluate", "decision_log"}),
-    frozenset({"_evaluate_partial"}),
+    frozenset({"_evaluate_partial", "timeline"}),
     frozenset({"__init__"}),
     frozenset({"analysis", "testing", "reference", "service"}),
     frozenset({"cli"}),

@@ -50,6 +50,9 @@ EXPECTED = [
     "SourceKind",
     "Stage",
     "Subject",
+    "Timeline",
+    "TimelineError",
+    "TimelineResult",
     "TraceStep",
     "Verification",
     "__version__",
@@ -57,6 +60,7 @@ EXPECTED = [
     "evaluate_partial",
     "list_rulesets",
     "load_ruleset",
+    "load_timeline",
     "write_bundle",
 ]
 

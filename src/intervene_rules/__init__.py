@@ -32,10 +32,12 @@ from intervene_rules.errors import (
     InterveneRulesError,
     RulesetError,
     ScenarioError,
+    TimelineError,
 )
 from intervene_rules.partial import PartialSituation
 from intervene_rules.ruleset.ruleset import Ruleset, list_rulesets, load_ruleset, write_bundle
 from intervene_rules.situation import Actor, Force, Observer, Situation, Subject
+from intervene_rules.timeline import Timeline, TimelineResult, load_timeline
 from intervene_rules.vocabulary import (
     Action,
     Duty,
@@ -92,6 +94,9 @@ __all__ = [
     "SourceKind",
     "Stage",
     "Subject",
+    "Timeline",
+    "TimelineError",
+    "TimelineResult",
     "TraceStep",
     "Verification",
     "__version__",
@@ -99,5 +104,6 @@ __all__ = [
     "evaluate_partial",
     "list_rulesets",
     "load_ruleset",
+    "load_timeline",
     "write_bundle",
 ]

@@ -105,6 +105,16 @@ class ScenarioError(FileIssuesError):
     what = "scenario file"
 
 
+class TimelineError(FileIssuesError):
+    """A timeline could not be loaded; `.issues` lists every problem found, sorted by location.
+
+    Codes are `timeline_*` (e.g. `timeline_out_of_order`), each at the line and column of
+    the event or key where the problem was written.
+    """
+
+    what = "timeline"
+
+
 class EvaluationError(InterveneRulesError, RuntimeError):
     """An evaluator failed to produce a decision. `code` is stable (`eval_*`)."""
 

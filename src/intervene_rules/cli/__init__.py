@@ -18,7 +18,17 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from intervene_rules.cli import bundle, catalogue, check, diff, evaluate, log, serve, test
+from intervene_rules.cli import (
+    bundle,
+    catalogue,
+    check,
+    diff,
+    evaluate,
+    log,
+    serve,
+    test,
+    timeline,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -39,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_parser(sub)
     bundle.add_parsers(sub)
     log.add_parser(sub)
+    timeline.add_parser(sub)
     return p
 
 
@@ -78,6 +89,8 @@ def main(
             return bundle.run_keygen(args, out, err)
         if args.command == "log":
             return log.run(args, out, err)
+        if args.command == "timeline":
+            return timeline.run(args, out, err)
         return test.run(args, out, err)
     except BrokenPipeError:  # `intervene list | head`: the reader left; not an error
         with contextlib.suppress(OSError):

@@ -23,6 +23,8 @@ def add_parsers(sub: Any) -> None:
             "partial-situation",
             "decision-range",
             "changes",
+            "timeline",
+            "timeline-result",
         ],
     )
     ls = sub.add_parser("list", help="list the bundled rulesets")
@@ -38,6 +40,7 @@ def run_schema(args: argparse.Namespace, out: TextIO) -> int:
     from intervene_rules.decision_range import Changes, DecisionRange
     from intervene_rules.partial import PartialSituation
     from intervene_rules.situation import Situation
+    from intervene_rules.timeline import Timeline, TimelineResult
 
     models: dict[str, type[BaseModel]] = {
         "situation": Situation,
@@ -46,6 +49,8 @@ def run_schema(args: argparse.Namespace, out: TextIO) -> int:
         "partial-situation": PartialSituation,
         "decision-range": DecisionRange,
         "changes": Changes,
+        "timeline": Timeline,
+        "timeline-result": TimelineResult,
     }
     model = models[args.which]
     print(json.dumps(model.model_json_schema(), indent=2), file=out)

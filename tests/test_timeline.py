@@ -1,0 +1,325 @@
+"""Timelines: located errors, exact moments, both evaluators, the law of the day, the page."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import shutil
+import subprocess
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from intervene_rules import (
+    Timeline,
+    TimelineError,
+    evaluate,
+    list_rulesets,
+    load_ruleset,
+    load_timeline,
+)
+from intervene_rules.situation import Force, Situation
+from intervene_rules.vocabulary import ForceType, Rank, Resistance
+
+EXAMPLE = (
+    resources.files("intervene_rules") / "examples" / "timelines" / "training-prone-restraint.yaml"
+)
+RULESETS = [r["id"] for r in list_rulesets()]
+
+
+def example() -> Timeline:
+    return load_timeline(str(EXAMPLE), text=EXAMPLE.read_text(encoding="utf-8"))
+
+
+def errors(text: str) -> list[tuple[str, int]]:
+    with pytest.raises(TimelineError) as info:
+        load_timeline("t.yaml", text=text)
+    return [(i.code, i.loc.line) for i in info.value.issues]
+
+
+BASE = """\
+incident: test
+date: 2024-06-01
+officers:
+  - {id: A, rank: sergeant}
+  - {id: B, rank: officer}
+events:
+"""
+
+
+def test_the_example_loads_and_every_moment_is_evaluate_itself() -> None:
+    t = example()
+    rs = load_ruleset("minneapolis-pd")
+    r = t.evaluate(rs)
+    assert [(ln.observer, ln.actor) for ln in r.lines] == [("Baker", "Adams"), ("Cruz", "Adams")]
+    for line in r.lines:
+        for m in line.moments:
+            assert m.decision == evaluate(rs, m.situation, as_of=t.date)
+    baker = r.lines[0]
+    assert baker.arises_at == 8.0
+    assert [m.at for m in baker.moments if m.escalates] == [10.0]
+    cruz = r.lines[1]
+    assert cruz.moments[0].at == 90.0  # Cruz is there from 1:30 only
+    # the duration Cruz counts starts when Cruz arrives: 10 s later, the threshold
+    assert any(m.event is None and m.at == 100.0 for m in cruz.moments)
+
+
+def test_both_evaluators_give_the_same_timeline() -> None:
+    pytest.importorskip("durable", reason="durable_rules cannot be imported on this Python")
+    t = example()
+    rs = load_ruleset("minneapolis-pd")
+    native, durable = t.evaluate(rs), t.evaluate(rs, backend="durable")
+    assert native == durable
+
+
+@st.composite
+def timelines(draw: st.DrawFn) -> Timeline:
+    """Random, valid timelines: force that starts, changes and stops, around other events."""
+    ids = ["A", "B", "C"][: draw(st.integers(2, 3))]
+    ranks = [draw(st.sampled_from(list(Rank))) for _ in ids]
+    at = 0.0
+    events: list[dict[str, Any]] = []
+    using: set[str] = set()
+    for _ in range(draw(st.integers(1, 12))):
+        at += draw(st.sampled_from([0.0, 1.0, 2.5, 5.0, 9.0, 10.0, 30.0, 61.0]))
+        who = draw(st.sampled_from(ids))
+        kind = draw(
+            st.sampled_from(["force", "restrain", "resistance", "distress", "verbal", "misconduct"])
+        )
+        if kind == "force":
+            if who in using:
+                if draw(st.booleans()):
+                    events.append({"at": at, "kind": "force_stopped", "officer": who})
+                    using.discard(who)
+                else:
+                    events.append(
+                        {
+                            "at": at,
+                            "kind": "force_changed",
+                            "officer": who,
+                            "still_needed": draw(st.booleans()),
+                        }
+                    )
+            else:
+                events.append(
+                    {
+                        "at": at,
+                        "kind": "force_started",
+                        "officer": who,
+                        "type": draw(
+                            st.sampled_from([f.value for f in ForceType if f is not ForceType.NONE])
+                        ),
+                    }
+                )
+                using.add(who)
+        elif kind == "restrain":
+            events.append({"at": at, "kind": "subject_restrained"})
+        elif kind == "resistance":
+            events.append(
+                {
+                    "at": at,
+                    "kind": "resistance_changed",
+                    "resistance": draw(st.sampled_from([r.value for r in Resistance])),
+                }
+            )
+        elif kind == "distress":
+            events.append({"at": at, "kind": "medical_distress"})
+        elif kind == "verbal" and (using - {who}):
+            events.append(
+                {
+                    "at": at,
+                    "kind": "verbal_intervention",
+                    "officer": who,
+                    "outcome": draw(st.sampled_from(["ignored", "heeded"])),
+                }
+            )
+        elif kind == "misconduct":
+            events.append({"at": at, "kind": "misconduct", "officer": who, "kinds": ["theft"]})
+    if not events:
+        events.append({"at": 0, "kind": "subject_restrained"})
+    data = {
+        "incident": "random",
+        "date": "2024-06-01",
+        "officers": [{"id": i, "rank": r.value} for i, r in zip(ids, ranks, strict=True)],
+        "events": events,
+    }
+    return load_timeline("random.yaml", text=yaml.safe_dump(data))
+
+
+@given(st.sampled_from(RULESETS), timelines())
+def test_no_change_of_the_duty_is_missed_between_moments(rid: str, t: Timeline) -> None:
+    """Between two moments of a line, the decision is the earlier moment's at every time."""
+    rs = load_ruleset(rid)
+    r = t.evaluate(rs)
+    for line in r.lines:
+        ms = line.moments
+        for a, b in itertools.pairwise(ms):
+            if b.at <= a.at:
+                continue
+            for frac in (0.25, 0.5, 0.999):
+                later = evaluate(rs, _later(a.situation, (b.at - a.at) * frac), as_of=t.date)
+                assert _what(later) == _what(a.decision), (line.observer, a.at, b.at, frac)
+
+
+def _later(s: Situation, dt_s: float) -> Situation:
+    if s.force.type is ForceType.NONE or s.force.duration_s is None:
+        return s
+    f = s.force
+    return s.model_copy(
+        update={
+            "force": Force(type=f.type, still_needed=f.still_needed, duration_s=f.duration_s + dt_s)
+        }
+    )
+
+
+def _what(d: Any) -> tuple[Any, ...]:
+    """What a decision requires (its trace may say how long the force has lasted)."""
+    return (d.action, d.duties, d.methods, d.reports)
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+def test_events_out_of_order_are_located() -> None:
+    text = BASE + "  - {at: 10, kind: subject_restrained}\n  - {at: 5, kind: medical_distress}\n"
+    assert ("timeline_out_of_order", 8) in errors(text)
+
+
+def test_unknown_officer_kind_and_time_are_located_all_at_once() -> None:
+    text = BASE + (
+        "  - {at: 0, kind: force_started, officer: Z, type: cew}\n"
+        "  - {at: 1, kind: force_started_now, officer: A}\n"
+        '  - {at: "1:7x", kind: subject_restrained}\n'
+    )
+    found = errors(text)
+    assert ("timeline_unknown_event_kind", 8) in found
+    assert any(code.startswith("timeline_") and line == 9 for code, line in found)
+
+
+def test_unknown_officer_is_named_with_the_officers() -> None:
+    text = BASE + "  - {at: 0, kind: force_started, officer: Z, type: cew}\n"
+    with pytest.raises(TimelineError) as info:
+        load_timeline("t.yaml", text=text)
+    (issue,) = info.value.issues
+    assert issue.code == "timeline_unknown_officer" and issue.loc.line == 7
+    assert "A, B" in issue.help
+
+
+@pytest.mark.parametrize(
+    ("events", "code"),
+    [
+        ("  - {at: 0, kind: force_stopped, officer: A}\n", "timeline_force_not_started"),
+        (
+            "  - {at: 0, kind: force_started, officer: A, type: cew}\n"
+            "  - {at: 1, kind: force_started, officer: A, type: cew}\n",
+            "timeline_force_already_started",
+        ),
+        (
+            "  - {at: 0, kind: observer_left, officer: B}\n"
+            "  - {at: 1, kind: aid_rendered, officer: B}\n",
+            "timeline_officer_not_present",
+        ),
+        (
+            "  - {at: 0, kind: verbal_intervention, officer: B, outcome: ignored}\n",
+            "timeline_nobody_to_address",
+        ),
+        (
+            "  - {at: 0, kind: observer_arrived, officer: B}\n"
+            "  - {at: 1, kind: observer_arrived, officer: B}\n",
+            "timeline_already_present",
+        ),
+    ],
+)
+def test_contradictory_events_are_located(events: str, code: str) -> None:
+    assert code in [c for c, _ in errors(BASE + events)]
+
+
+def test_a_timeline_past_midnight_into_a_change_of_law_says_so() -> None:
+    text = (
+        "incident: midnight\ndate: 2021-07-24\nstart: '23:59:00'\n"
+        "officers: [{id: A, rank: sergeant}, {id: B, rank: officer}]\n"
+        "events:\n"
+        "  - {at: 0, kind: force_started, officer: A, type: neck_restraint}\n"
+        "  - {at: 120, kind: force_stopped, officer: A}\n"
+    )
+    t = load_timeline("m.yaml", text=text)
+    rs = load_ruleset("washington")
+    assert rs.period(t.date) is not rs.period(t.date.replace(day=25))
+    r = t.evaluate(rs)
+    assert r.as_of == t.date
+    assert any("past midnight" in n and "2021-07-24" in n for n in r.notices)
+    for m in r.lines[0].moments:
+        assert m.decision.as_of == t.date
+
+
+# --- the page --------------------------------------------------------------------------------
+
+
+def test_the_page_is_self_contained() -> None:
+    page = example().evaluate(load_ruleset("minneapolis-pd")).html()
+    low = page.lower()
+    assert "<svg" in low and "<script" not in low and "<link" not in low
+    assert "http://" not in low.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in low and "url(" not in low
+    assert "duty arises" in page
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def _render(page: Path, tmp: Path) -> tuple[bytes, str]:
+    """A screenshot of `page` in headless Chromium, and the URLs of its network log."""
+    shot, log = tmp / (page.stem + ".png"), tmp / (page.stem + ".netlog")
+    proc = subprocess.run(
+        [
+            str(CHROMIUM),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tempfile.mkdtemp()}",
+            f"--log-net-log={log}",
+            "--window-size=1280,900",
+            f"--screenshot={shot}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    urls = re.findall(r'"url":"([^"]+)"', log.read_text(encoding="utf-8", errors="replace"))
+    # Chromium's own calls home (its clock, its updates) are not the page's
+    own = ("google.com", "gstatic.com", "googleapis.com")
+    return shot.read_bytes(), "\n".join(
+        u for u in urls if u.startswith("http") and not any(h in u for h in own)
+    )
+
+
+@pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium is not installed (.ci/run installs Debian's chromium)",
+)
+def test_the_page_renders_in_a_real_browser_without_requests(tmp_path: Path) -> None:
+    page = tmp_path / "timeline.html"
+    page.write_text(example().evaluate(load_ruleset("minneapolis-pd")).html(), encoding="utf-8")
+    png, requests = _render(page, tmp_path)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000  # rendered, not blank
+    assert requests == ""
+    # the check sees a page's request: the same page with an outside image, CSP removed
+    leaky = tmp_path / "leaky.html"
+    text = page.read_text(encoding="utf-8")
+    text = re.sub(r"<meta http-equiv=\"Content-Security-Policy\"[^>]*>", "", text)
+    leaky.write_text(text.replace("<h1>", '<img src="http://example.invalid/x.png"><h1>'))
+    _, leaked = _render(leaky, tmp_path)
+    assert "example.invalid" in leaked
