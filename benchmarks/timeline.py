@@ -46,9 +46,13 @@ def make(n: int, seed: int) -> str:
             r = rnd.choice(["compliant", "passive_resistance", "active_resistance"])
             events.append({"at": at, "kind": "resistance_changed", "resistance": r})
         elif roll < 0.7:
-            events.append({"at": at, "kind": rnd.choice(["subject_restrained", "subject_released"])})
+            events.append(
+                {"at": at, "kind": rnd.choice(["subject_restrained", "subject_released"])}
+            )
         elif roll < 0.8 and who in using:
-            events.append({"at": at, "kind": "force_changed", "officer": who, "still_needed": False})
+            events.append(
+                {"at": at, "kind": "force_changed", "officer": who, "still_needed": False}
+            )
         else:
             events.append({"at": at, "kind": "medical_distress", "observed": rnd.random() < 0.5})
     return yaml.safe_dump(

@@ -145,7 +145,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"_evaluate", "decision_log"}),
     frozenset({"_evaluate_partial", "timeline"}),
     frozenset({"__init__"}),
-    frozenset({"analysis", "testing", "reference", "service"}),
+    frozenset({"analysis", "testing", "reference", "service", "roleplay"}),
     frozenset({"cli"}),
 )
 """Rooms of the package from the bottom (the contract's words) to the top (the command)."""

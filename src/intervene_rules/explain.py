@@ -160,7 +160,8 @@ def _rank(r: Rank) -> str:
     return r.value.replace("_", " ")
 
 
-def _methods(d: _Decision, s: _Situation | None) -> list[str]:
+def methods(d: _Decision, s: _Situation | None = None) -> list[str]:
+    """The 3 D's for the decision's methods, phrased for the rank relation (and the force)."""
     # advice about force only where the situation shows force; without the situation,
     # advice that holds either way
     actor = _rank(d.actor_rank)
@@ -367,7 +368,7 @@ def explain(d: _Decision, situation: _Situation | None = None) -> str:
         for step in steps:
             out.append(_step_line(step))
         if stage is Stage.DETERMINE_HOW:
-            out.extend(_bullet(line) for line in _methods(d, s))
+            out.extend(_bullet(line) for line in methods(d, s))
             sup = _supervisor(d)
             if sup:
                 out.append(_bullet(sup))

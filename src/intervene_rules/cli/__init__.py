@@ -25,6 +25,7 @@ from intervene_rules.cli import (
     diff,
     evaluate,
     log,
+    scenarios,
     serve,
     test,
     timeline,
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     bundle.add_parsers(sub)
     log.add_parser(sub)
     timeline.add_parser(sub)
+    scenarios.add_parser(sub)
     return p
 
 
@@ -91,6 +93,8 @@ def main(
             return log.run(args, out, err)
         if args.command == "timeline":
             return timeline.run(args, out, err)
+        if args.command == "scenarios":
+            return scenarios.run(args, out, err)
         return test.run(args, out, err)
     except BrokenPipeError:  # `intervene list | head`: the reader left; not an error
         with contextlib.suppress(OSError):
