@@ -5,10 +5,11 @@
     python benchmarks/timeline.py --quick    # 200 events
 
 A random timeline of N events (one officer using force by turns, one watching: one line,
-so about one situation per event; the subject's state changing) is evaluated with `Timeline.evaluate`; then every situation of
-its moments is evaluated once more with `evaluate()` alone, on a fresh ruleset object (the
-same work, without the timeline). Target: the timeline ≤ 20× those calls. Every moment's
-decision is compared with `evaluate()`'s.
+so about one situation per event; the subject's state changing) is evaluated with
+`Timeline.evaluate`; then every situation of its moments is evaluated once more with
+`evaluate()` alone, on a fresh ruleset object (the same work, without the timeline).
+Target: the timeline ≤ 20× those calls. Every moment's decision is compared with
+`evaluate()`'s.
 """
 
 from __future__ import annotations
@@ -94,7 +95,8 @@ def main() -> int:
     moments = sum(len(line.moments) for line in result.lines)
     print(
         f"timeline of {n} events: {moments} moments in {len(result.lines)} lines; "
-        f"{best_t * 1e3:.1f} ms, the same {len(situations)} evaluate() calls {best_e * 1e3:.1f} ms: "
+        f"{best_t * 1e3:.1f} ms, the same {len(situations)} evaluate() calls "
+        f"{best_e * 1e3:.1f} ms: "
         f"{x:.1f}× (target ≤ {TARGET_X:g}×)"
     )
     ok = x <= TARGET_X or args.quick
