@@ -72,3 +72,17 @@ def test_the_unknown_facts_page_runs_as_written() -> None:
     assert evaluate_partial(rs, examples["dispatch.json"], as_of=day).deciding
     d = evaluate(rs, examples["takedown.json"], as_of=day)
     assert d.what_would_change(examples["takedown.json"]).up
+
+
+TRAINERS = GUIDE.parent / "trainers.md"
+_TITLED_PYTHON = re.compile(r'^```python title="(?P<name>[^"]+)"\n(?P<body>.*?)^```$', re.M | re.S)
+
+
+def test_the_trainers_strategy_example_holds() -> None:
+    """The guide's property test runs as written and passes (it would fail if untrue)."""
+    if not TRAINERS.is_file():
+        pytest.skip(f"{TRAINERS} is not here (tests run from a clone of the repository)")
+    blocks = {m["name"]: m["body"] for m in _TITLED_PYTHON.finditer(TRAINERS.read_text())}
+    scope: dict[str, object] = {}
+    exec(blocks["test_training.py"], scope)
+    scope["test_force_after_control_needs_action"]()  # a Hypothesis test: runs its examples

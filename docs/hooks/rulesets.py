@@ -50,12 +50,49 @@ _EXAMPLE = re.compile(
 )
 
 
-def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
-    """Put the tool's own `--explain` text under each example marked for it.
+_TIMELINE = re.compile(r"^<!-- timeline: (?P<name>[\w.-]+) -->$", re.M)
+_SCENARIOS = re.compile(
+    r"^<!-- scenarios: (?P<rid>[\w-]+) (?P<count>\d+) (?P<seed>\d+) (?P<part>\w+) -->$", re.M
+)
 
-    The marker `<!-- output: range|changes RULESET DATE -->` follows a JSON block; worked
-    examples so cannot drift from the code.
+
+def _timeline(m: re.Match[str]) -> str:
+    """The bundled example timeline's picture and text, made by the tool."""
+    from importlib import resources
+
+    from intervene_rules import load_ruleset, load_timeline
+    from intervene_rules.timeline.render import svg
+
+    path = resources.files("intervene_rules") / "examples" / "timelines" / m["name"]
+    t = load_timeline(m["name"], text=path.read_text(encoding="utf-8"))
+    r = t.evaluate(load_ruleset(t.ruleset or "model-policy"))
+    return f'<div class="timeline">{svg(r)}</div>\n\n```text\n{r.text()}\n```'
+
+
+def _scenarios(m: re.Match[str]) -> str:
+    """Role-play scenarios made by the tool (the same seed, the same text)."""
+    from intervene_rules import load_ruleset
+    from intervene_rules.roleplay import generate, markdown
+
+    sset = generate(
+        load_ruleset(m["rid"]),
+        count=int(m["count"]),
+        seed=int(m["seed"]),
+        as_of=dt.date(2024, 6, 1),
+    )
+    text = markdown(sset, part=m["part"])  # type: ignore[arg-type]
+    return "```markdown\n" + text.rstrip() + "\n```"
+
+
+def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
+    """Put the tool's own output where a page marks it: worked examples cannot drift.
+
+    `<!-- output: range|changes RULESET DATE -->` after a JSON block: its `--explain` text;
+    `<!-- timeline: FILE -->`: a bundled example timeline's picture and text;
+    `<!-- scenarios: RULESET COUNT SEED PART -->`: generated role-play scenarios.
     """
+    markdown = _TIMELINE.sub(_timeline, markdown)
+    markdown = _SCENARIOS.sub(_scenarios, markdown)
     if "<!-- output:" not in markdown:
         return markdown
     from intervene_rules import evaluate, evaluate_partial, load_ruleset

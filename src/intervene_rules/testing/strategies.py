@@ -5,14 +5,16 @@ is drawn without an edit here. Needs Hypothesis (`pip install hypothesis`, or th
 extra)::
 
     from hypothesis import given
-    from intervene_rules import evaluate, load_ruleset
+    from intervene_rules import Action, ForceType, evaluate, load_ruleset
     from intervene_rules.testing.strategies import situations
 
     RULES = load_ruleset("model-policy")
 
-    @given(situations(force_no_longer_needed=True, fixed={"observer.realistic_opportunity": True}))
-    def test_force_after_control_always_needs_action(s):
-        assert evaluate(RULES, s).action >= "intervene"
+    @given(situations(force_no_longer_needed=True, fixed={
+        "force.type": ForceType.BODYWEIGHT_COMPRESSION,
+        "observer.realistic_opportunity": True, "subject.restrained": True}))
+    def test_force_after_control_needs_action(s):
+        assert evaluate(RULES, s).action >= Action.INTERVENE
 
 `situations(ruleset=rs, by_class=True)` draws one representative per value class of the
 ruleset (numbers at and between its thresholds, one kind of misconduct per block the rules

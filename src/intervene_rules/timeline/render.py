@@ -95,6 +95,72 @@ def _e(s: object) -> str:
 
 def html(r: TimelineResult) -> str:
     """The page: the picture, when each duty arises, every moment, the events and sources."""
+    picture = svg(r)
+    legend = "".join(
+        f'<span class="key"><span class="swatch" style="background:{c}"></span>'
+        f"{_e(words.ACTION[a])}</span>"
+        for a, c in COLOURS.items()
+    )
+    arises = "".join(
+        f"<li><b>{_e(_who(ln))}</b>: "
+        + (
+            "no action is required at any moment."
+            if ln.arises_at is None
+            else f"an action is first required at {_e(clock(ln.arises_at))} "
+            f"({_e(next(m.cause for m in ln.moments if m.arises))}); the most demanding: "
+            f"{_e(words.ACTION[ln.most])}."
+        )
+        + "</li>"
+        for ln in r.lines
+    )
+    rows = "".join(
+        f"<tr><td>{_e(clock(m.at))}</td><td>{_e(ln.observer)} / {_e(ln.actor)}</td>"
+        f"<td>{_e(required(m.decision))}"
+        f"{' <b>(duty arises)</b>' if m.arises else ' (escalates)' if m.escalates else ''}</td>"
+        f"<td>{_e(m.cause)}</td></tr>"
+        for ln in r.lines
+        for m in ln.moments
+    )
+    events = "".join(
+        f"<tr><td>{i + 1}</td><td>{_e(clock(e['at']))}"
+        f"{' (approx.)' if e.get('approximate') else ''}</td><td>{_e(e['in_words'])}</td>"
+        f"<td>{_e(e.get('note', ''))}</td>"
+        f"<td>{_e(e.get('source', ''))}</td></tr>"
+        for i, e in enumerate(r.events)
+    )
+    notices = "".join(f"<p class='notice'>{_e(n)}</p>" for n in r.notices)
+    meta = (
+        f"{_e(r.date.isoformat())} &middot; ruleset {_e(r.ruleset.id)} "
+        f"{_e(r.ruleset.version)} &middot; the law in force on {_e(r.as_of.isoformat())}"
+    )
+    sources = "".join(f"<li>{_e(s)}</li>" for s in r.sources)
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>{_e(r.incident)}: the duty over time</title>
+<style>{CSS}</style></head><body>
+<h1>{_e(r.incident)}</h1>
+<p class="meta">{meta}</p>
+<p class="disclaimer">{_e(r.disclaimer)}</p>
+{notices}
+<p>{legend} <span class="key">&#9670; the duty arises or escalates</span></p>
+{picture}
+<h2>When the duty arises</h2><ul>{arises}</ul>
+<h2>Every moment</h2><table>{_head("time", "observer / acting", "required", "what happened")}
+{rows}</table>
+<h2>Events</h2><table>{_head("#", "time", "event", "note", "source")}{events}</table>
+{"<h2>Sources</h2><ul>" + sources + "</ul>" if sources else ""}
+</body></html>
+"""
+
+
+def _head(*names: str) -> str:
+    return "<tr>" + "".join(f"<th>{_e(n)}</th>" for n in names) + "</tr>"
+
+
+def svg(r: TimelineResult) -> str:
+    """The picture alone: events on a time axis, a coloured band per line, duty marks."""
     end = max([e["at"] for e in r.events] + [m.at for ln in r.lines for m in ln.moments])
     span = end * 1.08 if end > 0 else 10.0
     left, width, row, top = 230, 1000, 46, 40
@@ -157,67 +223,7 @@ def html(r: TimelineResult) -> str:
                     f'{cx - 6:.1f},{y + 8}" fill="#1b2631"/></g>'
                 )
     svg.append("</svg>")
-    legend = "".join(
-        f'<span class="key"><span class="swatch" style="background:{c}"></span>'
-        f"{_e(words.ACTION[a])}</span>"
-        for a, c in COLOURS.items()
-    )
-    arises = "".join(
-        f"<li><b>{_e(_who(ln))}</b>: "
-        + (
-            "no action is required at any moment."
-            if ln.arises_at is None
-            else f"an action is first required at {_e(clock(ln.arises_at))} "
-            f"({_e(next(m.cause for m in ln.moments if m.arises))}); the most demanding: "
-            f"{_e(words.ACTION[ln.most])}."
-        )
-        + "</li>"
-        for ln in r.lines
-    )
-    rows = "".join(
-        f"<tr><td>{_e(clock(m.at))}</td><td>{_e(ln.observer)} / {_e(ln.actor)}</td>"
-        f"<td>{_e(required(m.decision))}"
-        f"{' <b>(duty arises)</b>' if m.arises else ' (escalates)' if m.escalates else ''}</td>"
-        f"<td>{_e(m.cause)}</td></tr>"
-        for ln in r.lines
-        for m in ln.moments
-    )
-    events = "".join(
-        f"<tr><td>{i + 1}</td><td>{_e(clock(e['at']))}"
-        f"{' (approx.)' if e.get('approximate') else ''}</td><td>{_e(e['in_words'])}</td>"
-        f"<td>{_e(e.get('note', ''))}</td>"
-        f"<td>{_e(e.get('source', ''))}</td></tr>"
-        for i, e in enumerate(r.events)
-    )
-    notices = "".join(f"<p class='notice'>{_e(n)}</p>" for n in r.notices)
-    meta = (
-        f"{_e(r.date.isoformat())} &middot; ruleset {_e(r.ruleset.id)} "
-        f"{_e(r.ruleset.version)} &middot; the law in force on {_e(r.as_of.isoformat())}"
-    )
-    sources = "".join(f"<li>{_e(s)}</li>" for s in r.sources)
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>{_e(r.incident)}: the duty over time</title>
-<style>{CSS}</style></head><body>
-<h1>{_e(r.incident)}</h1>
-<p class="meta">{meta}</p>
-<p class="disclaimer">{_e(r.disclaimer)}</p>
-{notices}
-<p>{legend} <span class="key">&#9670; the duty arises or escalates</span></p>
-{"".join(svg)}
-<h2>When the duty arises</h2><ul>{arises}</ul>
-<h2>Every moment</h2><table>{_head("time", "observer / acting", "required", "what happened")}
-{rows}</table>
-<h2>Events</h2><table>{_head("#", "time", "event", "note", "source")}{events}</table>
-{"<h2>Sources</h2><ul>" + sources + "</ul>" if sources else ""}
-</body></html>
-"""
-
-
-def _head(*names: str) -> str:
-    return "<tr>" + "".join(f"<th>{_e(n)}</th>" for n in names) + "</tr>"
+    return "".join(svg)
 
 
 def _tick(span: float) -> float:
