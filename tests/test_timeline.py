@@ -323,3 +323,19 @@ def test_the_page_renders_in_a_real_browser_without_requests(tmp_path: Path) -> 
     leaky.write_text(text.replace("<h1>", '<img src="http://example.invalid/x.png"><h1>'))
     _, leaked = _render(leaky, tmp_path)
     assert "example.invalid" in leaked
+
+
+PUBLIC = ("timpa-dallas-2016.yaml", "floyd-minneapolis-2020.yaml")
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_public_incidents_cite_a_source_for_every_event(name: str) -> None:
+    """No fact without a source: each event names one, or says the sources do not give it."""
+    path = resources.files("intervene_rules") / "examples" / "timelines" / name
+    t = load_timeline(name, text=path.read_text(encoding="utf-8"))
+    assert t.sources and t.approximate
+    for e in t.events:
+        assert e.source or (e.note and "not stated" in e.note), e
+    r = t.evaluate(load_ruleset(t.ruleset or ""))
+    assert r.as_of == t.date and r.lines
+    assert any("approximate" in n for n in r.notices)

@@ -181,7 +181,7 @@ def _cause(e: Any, addressed: str = "") -> str:
     if k == "observer_left":
         return f"{who} leaves"
     if k == "verbal_intervention":
-        return f"{who} tells {addressed} to stop ({e.outcome})"
+        return f"{who} speaks up to {addressed} ({e.outcome})"
     if k == "misconduct":
         return f"{who}: " + ", ".join(words.MISCONDUCT[m] for m in e.kinds)
     if k == "supervisor_requested":
