@@ -325,7 +325,7 @@ def test_the_page_renders_in_a_real_browser_without_requests(tmp_path: Path) -> 
     assert "example.invalid" in leaked
 
 
-PUBLIC = ("timpa-dallas-2016.yaml", "floyd-minneapolis-2020.yaml")
+PUBLIC = ("timpa-dallas-2016.yaml", "floyd-minneapolis-2020.yaml", "mohamed-madison-2002.yaml")
 
 
 @pytest.mark.parametrize("name", PUBLIC)
