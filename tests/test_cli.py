@@ -76,7 +76,16 @@ def test_unknown_example_and_missing_file() -> None:
 
 
 @pytest.mark.parametrize(
-    "which", ["situation", "decision", "partial-situation", "decision-range", "changes"]
+    "which",
+    [
+        "situation",
+        "decision",
+        "partial-situation",
+        "decision-range",
+        "changes",
+        "timeline",
+        "timeline-result",
+    ],
 )
 def test_schema(which: str) -> None:
     code, out, _ = run("schema", which)

@@ -202,6 +202,19 @@ def test_unknown_officer_kind_and_time_are_located_all_at_once() -> None:
     assert any(code.startswith("timeline_") and line == 9 for code, line in found)
 
 
+def test_every_problem_is_said_once_and_none_is_spurious() -> None:
+    text = BASE.replace("sergeant", "sergent") + (
+        "  - {at: 0, kind: force_started, officer: A, type: cew, colour: red}\n"
+        "  - {at: -3, kind: subject_restraind}\n"
+    )
+    found = errors(text)
+    codes = [c for c, _ in found]
+    assert ("timeline_unknown_value", 4) in found  # the rank, with "did you mean"
+    assert ("timeline_unknown_key", 7) in found
+    assert codes.count("timeline_unknown_event_kind") == 1
+    assert not any(line == 6 for c, line in found if c == "timeline_invalid_value")  # events: ok
+
+
 def test_unknown_officer_is_named_with_the_officers() -> None:
     text = BASE + "  - {at: 0, kind: force_started, officer: Z, type: cew}\n"
     with pytest.raises(TimelineError) as info:

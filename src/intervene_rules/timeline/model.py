@@ -291,6 +291,15 @@ def load_timeline(source: str | Path, *, text: str | None = None) -> Timeline:
         timeline = Timeline.model_validate(doc.data)
     except ValidationError as exc:
         problems = translate(exc, doc.data, root=Timeline, tags=frozenset(EVENT_KINDS))
+        inside = {p.path[:2] for p in problems if p.path[:1] == ("events",) and len(p.path) > 1}
+        problems = [
+            p
+            for p in problems
+            # an unknown kind is said once, with the kinds there are (`_kinds`); and the
+            # events' count is not short when its events are only invalid
+            if p.error_type != "union_tag_invalid"
+            and not (p.error_type == "too_short" and p.path == ("events",) and inside)
+        ]
         issues += to_issues(problems, doc, "timeline")
         events = doc.data.get("events")
         if isinstance(events, list):

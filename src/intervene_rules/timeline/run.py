@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from intervene_rules.ruleset.ruleset import Ruleset
     from intervene_rules.timeline.model import Timeline
 
-_CONFIG = ConfigDict(frozen=True)
+_CONFIG = ConfigDict(frozen=True, extra="forbid")
 
 
 class Moment(BaseModel):
