@@ -352,3 +352,25 @@ def test_public_incidents_cite_a_source_for_every_event(name: str) -> None:
     r = t.evaluate(load_ruleset(t.ruleset or ""))
     assert r.as_of == t.date and r.lines
     assert any("approximate" in n for n in r.notices)
+
+
+def test_unknown_facts_give_each_moment_its_exact_range() -> None:
+    from intervene_rules import PartialSituation, evaluate_partial
+
+    text = BASE + (
+        "  - {at: 0, kind: force_started, officer: A, type: bodyweight_compression, still_needed: null}\n"
+        "  - {at: 20, kind: medical_distress}\n"
+    )
+    text = text.replace("events:", "subject: {restrained: null}\nevents:")
+    t = load_timeline("u.yaml", text=text)
+    rs = load_ruleset("minneapolis-pd")
+    r = t.evaluate(rs)
+    ranged = [m for line in r.lines for m in line.moments if m.range is not None]
+    assert ranged and all(m.decision is None for m in ranged)
+    for m in ranged:
+        assert isinstance(m.situation, PartialSituation)
+        assert "subject.restrained" in m.range.unknown  # type: ignore[union-attr]
+        # the opportunity stays the contract's "not stated" (derived), not an unknown
+        assert "observer.realistic_opportunity" not in m.range.unknown  # type: ignore[union-attr]
+        assert m.range == evaluate_partial(rs, m.situation, as_of=t.date)
+    assert "facts unknown" in r.text() or "whatever the unknown facts" in r.text()

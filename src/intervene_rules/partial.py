@@ -158,6 +158,18 @@ def as_partial(
     return p
 
 
+def with_known_nulls(p: PartialSituation, names: tuple[str, ...]) -> PartialSituation:
+    """`p`, its nulls in `names` taken as the contract's own values (not stated), not unknown.
+
+    For a caller that knows a field is "not stated" (a timeline: the ruleset derives the
+    opportunity), as a complete `Situation` given to `evaluate_partial` is read.
+    """
+    private = dict(p.__pydantic_private__ or {})
+    private["known_nulls"] = tuple(private.get("known_nulls", ())) + names
+    object.__setattr__(p, "__pydantic_private__", private)
+    return p
+
+
 def complete(p: PartialSituation, values: Mapping[str, Any]) -> Situation:
     """The `Situation` of `p` with `values` (field name -> value) for its unknown fields."""
     data: dict[str, Any] = {}

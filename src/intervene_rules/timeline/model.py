@@ -52,12 +52,16 @@ class Officer(BaseModel):
 
 
 class SubjectStart(BaseModel):
-    """The subject at the start of the incident."""
+    """The subject at the start of the incident; `null` where the sources do not say.
+
+    An unknown fact stays unknown until an event sets it: the moments then hold the exact
+    range of decisions over its values (`evaluate_partial`), never a guessed default.
+    """
 
     model_config = _CONFIG
-    resistance: Resistance = Resistance.COMPLIANT
-    restrained: bool = Field(default=False, strict=True)
-    medical_distress: bool = Field(default=False, strict=True)
+    resistance: Resistance | None = Resistance.COMPLIANT
+    restrained: bool | None = Field(default=False, strict=True)
+    medical_distress: bool | None = Field(default=False, strict=True)
 
 
 class _Event(BaseModel):
@@ -78,7 +82,9 @@ class ForceStarted(_Event):
     kind: Literal["force_started"]
     officer: str
     type: ForceType
-    still_needed: bool = Field(default=True, strict=True)
+    still_needed: bool | None = Field(
+        default=True, strict=True, description="null: the sources do not say (unknown)."
+    )
 
 
 class ForceChanged(_Event):

@@ -14,8 +14,7 @@ from intervene_rules import words
 from intervene_rules.vocabulary import Action, Duty
 
 if TYPE_CHECKING:
-    from intervene_rules.decision import Decision
-    from intervene_rules.timeline.run import Line, TimelineResult
+    from intervene_rules.timeline.run import Line, Moment, TimelineResult
 
 COLOURS = {
     Action.NONE: "#d5d8dc",
@@ -52,10 +51,34 @@ def clock(seconds: float) -> str:
     return f"{h}:{m:02d}:{sec}" if h else f"{m}:{sec}"
 
 
-def required(d: Decision) -> str:
-    """The action and the other duties, in words."""
-    duties = [words.DUTY[x] for x in d.duties if x is not Duty.INTERVENE]
-    return words.ACTION[d.action] + ("; " + "; ".join(duties) if duties else "")
+def required(m: Moment) -> str:
+    """The action and the other duties at `m`, in words (a range where facts are unknown)."""
+    if m.decision is not None:
+        d = m.decision
+        duties = [words.DUTY[x] for x in d.duties if x is not Duty.INTERVENE]
+        return words.ACTION[d.action] + ("; " + "; ".join(duties) if duties else "")
+    r = m.range
+    assert r is not None
+    if r.least == r.most:
+        text = words.ACTION[r.least]
+    else:
+        text = f"between {words.ACTION[r.least]} and {words.ACTION[r.most]}"
+    maybe = [words.DUTY[x] for x in r.duties_possible if x not in r.duties_certain]
+    sure = [words.DUTY[x] for x in r.duties_certain if x is not Duty.INTERVENE]
+    settled = r.least == r.most and not maybe
+    return (
+        text
+        + ("; " + "; ".join(sure) if sure else "")
+        + ("; perhaps " + ", ".join(maybe) if maybe else "")
+        + (" (whatever the unknown facts)" if settled else " (facts unknown)")
+    )
+
+
+def least(m: Moment) -> Action:
+    """The action certainly required at `m`."""
+    from intervene_rules.timeline.run import required as certain
+
+    return certain(m)
 
 
 def _who(line: Line) -> str:
@@ -77,7 +100,7 @@ def text(r: TimelineResult) -> str:
         out += ["", f"Observer {_who(line)}:"]
         for m in line.moments:
             mark = " << duty arises" if m.arises else " << escalates" if m.escalates else ""
-            out.append(f"  {clock(m.at):>8}  {required(m.decision):<52} {m.cause}{mark}")
+            out.append(f"  {clock(m.at):>8}  {required(m):<52} {m.cause}{mark}")
         if line.arises_at is None:
             out.append("  No action is required of this observer at any moment.")
         else:
@@ -115,7 +138,7 @@ def html(r: TimelineResult) -> str:
     )
     rows = "".join(
         f"<tr><td>{_e(clock(m.at))}</td><td>{_e(ln.observer)} / {_e(ln.actor)}</td>"
-        f"<td>{_e(required(m.decision))}"
+        f"<td>{_e(required(m))}"
         f"{' <b>(duty arises)</b>' if m.arises else ' (escalates)' if m.escalates else ''}</td>"
         f"<td>{_e(m.cause)}</td></tr>"
         for ln in r.lines
@@ -206,18 +229,18 @@ def svg(r: TimelineResult) -> str:
             stop = ms[k + 1].at if k + 1 < len(ms) else span
             if stop <= m.at and k + 1 < len(ms):
                 continue
-            action = m.decision.action
+            action = least(m)
             svg.append(
                 f'<rect x="{x(m.at):.1f}" y="{y + 8}" width="{max(x(stop) - x(m.at), 1.5):.1f}" '
                 f'height="22" fill="{COLOURS[action]}"><title>{_e(clock(m.at))}: '
-                f"{_e(words.ACTION[action])} ({_e(m.cause)})</title></rect>"
+                f"{_e(required(m))} ({_e(m.cause)})</title></rect>"
             )
         for m in ms:
             if m.arises or m.escalates:
                 label = "duty arises" if m.arises else "escalates"
                 cx = x(m.at)
                 svg.append(
-                    f"<g><title>{_e(clock(m.at))}: {label} - {_e(words.ACTION[m.decision.action])}"
+                    f"<g><title>{_e(clock(m.at))}: {label} - {_e(required(m))}"
                     f" ({_e(m.cause)})</title>"
                     f'<polygon points="{cx:.1f},{y + 2} {cx + 6:.1f},{y + 8} {cx:.1f},{y + 14} '
                     f'{cx - 6:.1f},{y + 8}" fill="#1b2631"/></g>'

@@ -19,7 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from intervene_rules import words
 from intervene_rules._evaluate import evaluate
+from intervene_rules._evaluate_partial import evaluate_partial
 from intervene_rules.decision import DISCLAIMER, Decision, RulesetRef
+from intervene_rules.decision_range import DecisionRange
+from intervene_rules.partial import PartialSituation, with_known_nulls
 from intervene_rules.situation import Actor, Force, Observer, Situation, Subject
 from intervene_rules.vocabulary import (
     Action,
@@ -38,7 +41,11 @@ _CONFIG = ConfigDict(frozen=True, extra="forbid")
 
 
 class Moment(BaseModel):
-    """One observer's situation and decision at one moment of the incident."""
+    """One observer's situation and decision at one moment of the incident.
+
+    Where a fact is unknown (the timeline says `null`), `situation` is partial, `decision`
+    is None and `range` holds every decision its completions allow.
+    """
 
     model_config = _CONFIG
     at: float = Field(description="Seconds from the start.")
@@ -47,8 +54,9 @@ class Moment(BaseModel):
         "a derived fact changed (the force's duration crossing a threshold)."
     )
     cause: str = Field(description="What happened, in words.")
-    situation: Situation
-    decision: Decision
+    situation: Situation | PartialSituation
+    decision: Decision | None
+    range: DecisionRange | None = None
     arises: bool = Field(description="The first moment of this line with a required action.")
     escalates: bool = Field(
         description="After it arose, the action becomes more demanding than the moment before."
@@ -66,6 +74,10 @@ class Line(BaseModel):
     moments: tuple[Moment, ...]
     arises_at: float | None = Field(
         description="When an action is first required of the observer (None: never)."
+    )
+    may_arise_at: float | None = Field(
+        default=None,
+        description="With unknown facts: when an action is first possibly required.",
     )
     most: Action = Field(description="The most demanding action over the incident.")
 
@@ -100,12 +112,12 @@ class TimelineResult(BaseModel):
 
 @dataclass
 class _State:
-    resistance: Resistance
-    restrained: bool
-    distress: bool
+    resistance: Resistance | None
+    restrained: bool | None
+    distress: bool | None
     present: dict[str, float] = field(default_factory=dict)
     """Officer -> since when they are there."""
-    force: dict[str, tuple[ForceType, bool, float]] = field(default_factory=dict)
+    force: dict[str, tuple[ForceType, bool | None, float]] = field(default_factory=dict)
     """Officer -> (type, still needed, started at)."""
     misconduct: dict[str, set[Misconduct]] = field(default_factory=dict)
     ignored: set[tuple[str, str]] = field(default_factory=set)
@@ -193,21 +205,49 @@ def _cause(e: Any, addressed: str = "") -> str:
 
 def _situation(
     state: _State, ranks: dict[str, Rank], observer: str, actor: str, now: float
-) -> Situation:
+) -> Situation | PartialSituation:
+    """The situation `observer` faces; partial where the timeline leaves a fact unknown."""
     force = state.force.get(actor)
+    needed: bool | None
     if force is None:
         ftype, needed, duration = ForceType.NONE, False, None
     else:
         ftype, needed, since = force
         duration = max(0.0, now - max(since, state.present.get(observer, since)))
+    prior = (
+        PriorIntervention.VERBAL if (observer, actor) in state.ignored else PriorIntervention.NONE
+    )
+    misconduct = tuple(sorted(state.misconduct.get(actor, ()), key=list(Misconduct).index))
+    if None in (needed, state.resistance, state.restrained, state.distress):
+        # the opportunity is not stated (the ruleset derives it), and with no force there
+        # is no duration: those nulls are the contract's values, not unknowns
+        nulls = ("observer.realistic_opportunity",) + (
+            ("force.duration_s",) if duration is None else ()
+        )
+        return with_known_nulls(
+            PartialSituation.model_validate(
+                {
+                    "actor": {"rank": ranks[actor]},
+                    "observer": {
+                        "rank": ranks[observer],
+                        "realistic_opportunity": None,
+                        "prior_intervention": prior,
+                    },
+                    "force": {"type": ftype, "still_needed": needed, "duration_s": duration},
+                    "subject": {
+                        "resistance": state.resistance,
+                        "restrained": state.restrained,
+                        "medical_distress": state.distress,
+                    },
+                    "misconduct": misconduct,
+                }
+            ),
+            nulls,
+        )
     return Situation.model_construct(
         actor=Actor.model_construct(rank=ranks[actor]),
         observer=Observer.model_construct(
-            rank=ranks[observer],
-            realistic_opportunity=None,
-            prior_intervention=PriorIntervention.VERBAL
-            if (observer, actor) in state.ignored
-            else PriorIntervention.NONE,
+            rank=ranks[observer], realistic_opportunity=None, prior_intervention=prior
         ),
         force=Force.model_construct(type=ftype, still_needed=needed, duration_s=duration),
         subject=Subject.model_construct(
@@ -215,7 +255,7 @@ def _situation(
             restrained=state.restrained,
             medical_distress=state.distress,
         ),
-        misconduct=tuple(sorted(state.misconduct.get(actor, ()), key=list(Misconduct).index)),
+        misconduct=misconduct,
     )
 
 
@@ -249,10 +289,17 @@ def run(t: Timeline, ruleset: Ruleset, *, backend: str | None = None) -> Timelin
         if o not in state.present:
             return
         s = _situation(state, ranks, o, a, at)
-        d = decide(s)
+        d: Decision | None = None
+        rng: DecisionRange | None = None
+        if isinstance(s, Situation):
+            d = decide(s)
+            least = d.action
+        else:  # facts unknown: what is certain is the least of the range
+            rng = evaluate_partial(ruleset, s, as_of=day)
+            least = rng.least
         line = moments[pair]
-        before = line[-1].decision.action if line else Action.NONE
-        arises = d.action > Action.NONE and all(m.decision.action is Action.NONE for m in line)
+        before = required(line[-1]) if line else Action.NONE
+        arises = least > Action.NONE and all(required(m) is Action.NONE for m in line)
         line.append(
             Moment(
                 at=at,
@@ -260,8 +307,9 @@ def run(t: Timeline, ruleset: Ruleset, *, backend: str | None = None) -> Timelin
                 cause=cause,
                 situation=s,
                 decision=d,
+                range=rng,
                 arises=arises,
-                escalates=Action.NONE < before < d.action,
+                escalates=Action.NONE < before < least,
             )
         )
 
@@ -291,7 +339,8 @@ def run(t: Timeline, ruleset: Ruleset, *, backend: str | None = None) -> Timelin
     for (o, a), ms in moments.items():
         if not ms:
             continue
-        first = next((m.at for m in ms if m.decision.action > Action.NONE), None)
+        first = next((m.at for m in ms if required(m) > Action.NONE), None)
+        maybe = next((m.at for m in ms if most(m) > Action.NONE), None)
         lines.append(
             Line(
                 observer=o,
@@ -300,7 +349,8 @@ def run(t: Timeline, ruleset: Ruleset, *, backend: str | None = None) -> Timelin
                 actor_rank=ranks[a],
                 moments=tuple(ms),
                 arises_at=first,
-                most=max(m.decision.action for m in ms),
+                may_arise_at=maybe if maybe != first else None,
+                most=max(most(m) for m in ms),
             )
         )
     return TimelineResult(
@@ -320,6 +370,22 @@ def run(t: Timeline, ruleset: Ruleset, *, backend: str | None = None) -> Timelin
 
 
 _ACTS = ("force_started", "misconduct")
+
+
+def required(m: Moment) -> Action:
+    """The action certainly required at `m` (the least of its range, with unknown facts)."""
+    if m.decision is not None:
+        return m.decision.action
+    assert m.range is not None
+    return m.range.least
+
+
+def most(m: Moment) -> Action:
+    """The most demanding action `m` may require."""
+    if m.decision is not None:
+        return m.decision.action
+    assert m.range is not None
+    return m.range.most
 
 
 def _notices(t: Timeline, ruleset: Ruleset) -> list[str]:
