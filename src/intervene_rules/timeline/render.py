@@ -11,6 +11,7 @@ import html as _html
 from typing import TYPE_CHECKING
 
 from intervene_rules import words
+from intervene_rules.timeline.levels import required as least
 from intervene_rules.vocabulary import Action, Duty
 
 if TYPE_CHECKING:
@@ -72,13 +73,6 @@ def required(m: Moment) -> str:
         + ("; perhaps " + ", ".join(maybe) if maybe else "")
         + (" (whatever the unknown facts)" if settled else " (facts unknown)")
     )
-
-
-def least(m: Moment) -> Action:
-    """The action certainly required at `m`."""
-    from intervene_rules.timeline.run import required as certain
-
-    return certain(m)
 
 
 def _who(line: Line) -> str:

@@ -24,6 +24,7 @@ from intervene_rules.decision import DISCLAIMER, Decision, RulesetRef
 from intervene_rules.decision_range import DecisionRange
 from intervene_rules.partial import PartialSituation, with_known_nulls
 from intervene_rules.situation import Actor, Force, Observer, Situation, Subject
+from intervene_rules.timeline.levels import most, required
 from intervene_rules.vocabulary import (
     Action,
     ForceType,
@@ -370,22 +371,6 @@ def run(t: Timeline, ruleset: Ruleset, *, backend: str | None = None) -> Timelin
 
 
 _ACTS = ("force_started", "misconduct")
-
-
-def required(m: Moment) -> Action:
-    """The action certainly required at `m` (the least of its range, with unknown facts)."""
-    if m.decision is not None:
-        return m.decision.action
-    assert m.range is not None
-    return m.range.least
-
-
-def most(m: Moment) -> Action:
-    """The most demanding action `m` may require."""
-    if m.decision is not None:
-        return m.decision.action
-    assert m.range is not None
-    return m.range.most
 
 
 def _notices(t: Timeline, ruleset: Ruleset) -> list[str]:
