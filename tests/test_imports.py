@@ -145,6 +145,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"_evaluate", "decision_log"}),
     frozenset({"_evaluate_partial"}),
     frozenset({"timeline"}),
+    frozenset({"review"}),
     frozenset({"__init__"}),
     frozenset({"analysis", "testing", "reference", "service", "roleplay"}),
     frozenset({"cli"}),

@@ -42,6 +42,8 @@ EXPECTED = [
     "Relation",
     "ReportDue",
     "Resistance",
+    "ResponsesError",
+    "Review",
     "Ruleset",
     "RulesetError",
     "RulesetRef",
@@ -59,8 +61,10 @@ EXPECTED = [
     "evaluate",
     "evaluate_partial",
     "list_rulesets",
+    "load_responses",
     "load_ruleset",
     "load_timeline",
+    "review",
     "write_bundle",
 ]
 

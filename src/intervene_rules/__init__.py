@@ -30,11 +30,13 @@ from intervene_rules.errors import (
     EvaluationError,
     EvaluatorMismatchError,
     InterveneRulesError,
+    ResponsesError,
     RulesetError,
     ScenarioError,
     TimelineError,
 )
 from intervene_rules.partial import PartialSituation
+from intervene_rules.review import Review, load_responses, review
 from intervene_rules.ruleset.ruleset import Ruleset, list_rulesets, load_ruleset, write_bundle
 from intervene_rules.situation import Actor, Force, Observer, Situation, Subject
 from intervene_rules.timeline import Timeline, TimelineResult, load_timeline
@@ -86,6 +88,8 @@ __all__ = [
     "Relation",
     "ReportDue",
     "Resistance",
+    "ResponsesError",
+    "Review",
     "Ruleset",
     "RulesetError",
     "RulesetRef",
@@ -103,7 +107,9 @@ __all__ = [
     "evaluate",
     "evaluate_partial",
     "list_rulesets",
+    "load_responses",
     "load_ruleset",
     "load_timeline",
+    "review",
     "write_bundle",
 ]

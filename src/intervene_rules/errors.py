@@ -115,6 +115,15 @@ class TimelineError(FileIssuesError):
     what = "timeline"
 
 
+class ResponsesError(FileIssuesError):
+    """A responses file (for a review) could not be loaded or does not fit its timeline.
+
+    Codes are `responses_*` (e.g. `responses_unknown_officer`), each at its line and column.
+    """
+
+    what = "responses file"
+
+
 class EvaluationError(InterveneRulesError, RuntimeError):
     """An evaluator failed to produce a decision. `code` is stable (`eval_*`)."""
 

@@ -25,6 +25,7 @@ from intervene_rules.cli import (
     diff,
     evaluate,
     log,
+    review,
     scenarios,
     serve,
     test,
@@ -52,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     log.add_parser(sub)
     timeline.add_parser(sub)
     scenarios.add_parser(sub)
+    review.add_parser(sub)
     return p
 
 
@@ -95,6 +97,8 @@ def main(
             return timeline.run(args, out, err)
         if args.command == "scenarios":
             return scenarios.run(args, out, err)
+        if args.command == "review":
+            return review.run(args, out, err)
         return test.run(args, out, err)
     except BrokenPipeError:  # `intervene list | head`: the reader left; not an error
         with contextlib.suppress(OSError):

@@ -25,6 +25,8 @@ def add_parsers(sub: Any) -> None:
             "changes",
             "timeline",
             "timeline-result",
+            "responses",
+            "review",
         ],
     )
     ls = sub.add_parser("list", help="list the bundled rulesets")
@@ -39,6 +41,7 @@ def run_schema(args: argparse.Namespace, out: TextIO) -> int:
     from intervene_rules.decision_log import LogRecord
     from intervene_rules.decision_range import Changes, DecisionRange
     from intervene_rules.partial import PartialSituation
+    from intervene_rules.review import Responses, Review
     from intervene_rules.situation import Situation
     from intervene_rules.timeline import Timeline, TimelineResult
 
@@ -51,6 +54,8 @@ def run_schema(args: argparse.Namespace, out: TextIO) -> int:
         "changes": Changes,
         "timeline": Timeline,
         "timeline-result": TimelineResult,
+        "responses": Responses,
+        "review": Review,
     }
     model = models[args.which]
     print(json.dumps(model.model_json_schema(), indent=2), file=out)

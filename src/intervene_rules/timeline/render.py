@@ -8,6 +8,7 @@ reason on hover and in the table below). Nothing is fetched when it is viewed.
 from __future__ import annotations
 
 import html as _html
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from intervene_rules import words
@@ -176,8 +177,12 @@ def _head(*names: str) -> str:
     return "<tr>" + "".join(f"<th>{_e(n)}</th>" for n in names) + "</tr>"
 
 
-def svg(r: TimelineResult) -> str:
-    """The picture alone: events on a time axis, a coloured band per line, duty marks."""
+def svg(r: TimelineResult, marks: Sequence[tuple[int, float, str, str]] = ()) -> str:
+    """The picture alone: events on a time axis, a coloured band per line, duty marks.
+
+    `marks` adds (line index, time, label, colour) triangles below a line's band: a
+    review's responses.
+    """
     end = max([e["at"] for e in r.events] + [m.at for ln in r.lines for m in ln.moments])
     span = end * 1.08 if end > 0 else 10.0
     left, width, row, top = 230, 1000, 46, 40
@@ -239,6 +244,14 @@ def svg(r: TimelineResult) -> str:
                     f'<polygon points="{cx:.1f},{y + 2} {cx + 6:.1f},{y + 8} {cx:.1f},{y + 14} '
                     f'{cx - 6:.1f},{y + 8}" fill="#1b2631"/></g>'
                 )
+    for n, at, label, colour in marks:
+        y = top + n * row + 30
+        cx = x(at)
+        svg.append(
+            f"<g><title>{_e(clock(at))}: {_e(label)}</title>"
+            f'<polygon points="{cx:.1f},{y} {cx + 6:.1f},{y + 10} {cx - 6:.1f},{y + 10}" '
+            f'fill="{colour}" stroke="#1b2631" stroke-width="0.5"/></g>'
+        )
     svg.append("</svg>")
     return "".join(svg)
 
