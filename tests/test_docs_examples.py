@@ -86,3 +86,22 @@ def test_the_trainers_strategy_example_holds() -> None:
     scope: dict[str, object] = {}
     exec(blocks["test_training.py"], scope)
     scope["test_force_after_control_needs_action"]()  # a Hypothesis test: runs its examples
+
+
+REVIEW = GUIDE.parent / "review.md"
+
+
+def test_the_review_pages_responses_example_loads_and_reviews() -> None:
+    from importlib import resources
+
+    from intervene_rules import load_timeline, review
+    from intervene_rules.review import load_responses
+
+    if not REVIEW.is_file():
+        pytest.skip(f"{REVIEW} is not here (tests run from a clone of the repository)")
+    blocks = {m["name"]: m["body"] for m in _BLOCK.finditer(REVIEW.read_text(encoding="utf-8"))}
+    responses, doc = load_responses("responses.yaml", text=blocks["responses.yaml"])
+    root = resources.files("intervene_rules") / "examples" / "timelines"
+    t = load_timeline("t.yaml", text=(root / "training-prone-restraint.yaml").read_text())
+    result = review(load_ruleset("minneapolis-pd"), t, responses, doc=doc)
+    assert {d.status for d in result.duties if d.observer == "Baker"} >= {"met", "late"}

@@ -51,6 +51,7 @@ _EXAMPLE = re.compile(
 
 
 _TIMELINE = re.compile(r"^<!-- timeline: (?P<name>[\w.-]+) -->$", re.M)
+_REVIEW = re.compile(r"^<!-- review: (?P<timeline>[\w.-]+) (?P<responses>[\w.-]+) -->$", re.M)
 _SCENARIOS = re.compile(
     r"^<!-- scenarios: (?P<rid>[\w-]+) (?P<count>\d+) (?P<seed>\d+) (?P<part>\w+) -->$", re.M
 )
@@ -67,6 +68,23 @@ def _timeline(m: re.Match[str]) -> str:
     t = load_timeline(m["name"], text=path.read_text(encoding="utf-8"))
     r = t.evaluate(load_ruleset(t.ruleset or "model-policy"))
     return f'<div class="timeline">{svg(r)}</div>\n\n```text\n{r.text()}\n```'
+
+
+def _review(m: re.Match[str]) -> str:
+    """A bundled example reviewed against its responses: the picture and the text."""
+    from importlib import resources
+
+    from intervene_rules import load_ruleset, load_timeline, review
+    from intervene_rules.review import load_responses
+    from intervene_rules.timeline.render import svg
+
+    root = resources.files("intervene_rules") / "examples" / "timelines"
+    t = load_timeline(m["timeline"], text=(root / m["timeline"]).read_text(encoding="utf-8"))
+    responses, doc = load_responses(
+        m["responses"], text=(root / m["responses"]).read_text(encoding="utf-8")
+    )
+    r = review(load_ruleset(t.ruleset or "model-policy"), t, responses, doc=doc)
+    return f'<div class="timeline">{svg(r.timeline)}</div>\n\n```text\n{r.text()}\n```'
 
 
 def _scenarios(m: re.Match[str]) -> str:
@@ -92,6 +110,7 @@ def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str
     `<!-- scenarios: RULESET COUNT SEED PART -->`: generated role-play scenarios.
     """
     markdown = _TIMELINE.sub(_timeline, markdown)
+    markdown = _REVIEW.sub(_review, markdown)
     markdown = _SCENARIOS.sub(_scenarios, markdown)
     if "<!-- output:" not in markdown:
         return markdown

@@ -52,7 +52,11 @@ class Response(BaseModel):
     at: float = Field(allow_inf_nan=False, description="Seconds from the start of the incident.")
     officer: str = Field(min_length=1)
     kind: Kind
-    to: str | None = Field(default=None, description="For a report: who received it.")
+    to: str | None = Field(
+        default=None,
+        description="For a report: who received it; for an intervention: the officer addressed "
+        "(default: whoever was acting).",
+    )
     source: str | None = None
     approximate: bool = Field(default=False, strict=True)
     note: str | None = None

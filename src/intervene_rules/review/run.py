@@ -46,6 +46,10 @@ _ANSWERS: dict[str, tuple[str, ...]] = {
 }
 """Which acts answer which duty."""
 
+_TOWARD = ("intervene", "step_in_physically")
+"""Duties owed toward one acting officer; the others (aid, a supervisor, a report) are the
+observer's once, whoever acted."""
+
 
 class DutyReview(BaseModel):
     """One duty of one observer: when it arose, whether and when it was met."""
@@ -152,7 +156,12 @@ def _arisings(moments: tuple[Moment, ...]) -> list[_Arising]:
             out[key] = _Arising(key[0], text, m.at, m, key[1], key[2])
         elif not sure and hit is None:
             r = m.range
-            why = r.deciding[0].text if r is not None and r.deciding else "facts are unknown"
+            why = "facts are unknown"
+            if r is not None and r.deciding and key[0] in ("intervene", "step_in_physically"):
+                why = r.deciding[0].text
+            elif r is not None and r.unknown:
+                lacking = " and ".join(words.FIELD[f] for f in r.unknown)
+                why = f"Whether it is owed turns on what the timeline does not say: {lacking}."
             out[key] = _Arising(key[0], text, None, None, key[1], key[2], why)
 
     for m in moments:
@@ -207,6 +216,7 @@ def _acts(t: Timeline, responses: Responses) -> list[Response]:
                 Response(
                     at=e.at,
                     officer=who,
+                    to=getattr(e, "to", None),
                     kind=kinds[e.kind],  # type: ignore[arg-type]
                     source=e.source or "the timeline",
                     note=e.note,
@@ -276,10 +286,19 @@ def check(t: Timeline, responses: Responses, doc: Any, recipients: set[str]) -> 
                     + "recipients: "
                     + ", ".join(sorted(recipients)),
                 )
+        elif r.to is not None and r.kind in ("verbal_intervention", "physical_intervention"):
+            if r.to not in ids:
+                issue(
+                    "unknown_officer",
+                    f"{n}: no officer {r.to!r} in the timeline to address",
+                    (*where, "to"),
+                    did_you_mean(r.to, ids) + "officers: " + ", ".join(ids),
+                )
         elif r.to is not None:
             issue(
                 "recipient_not_report",
-                f"{n}: only a report has a recipient",
+                f"{n}: only a report (its recipient) or an intervention (the officer "
+                "addressed) has `to`",
                 (*where, "to"),
                 "remove `to`, or make the kind report_filed",
             )
@@ -326,14 +345,38 @@ def review(
     used: set[int] = set()
     duties: list[DutyReview] = []
     notes: list[str] = []
+    seen: dict[tuple[str, str, str | None, str | None], float | None] = {}
+    arisings: list[tuple[Any, _Arising]] = []
     for line in result.lines:
         for a in _arisings(line.moments):
+            if a.duty in _TOWARD:
+                arisings.append((line, a))
+                continue
+            key = (line.observer, a.duty, a.to, a.within)
+            earlier = seen.get(key)
+            if key in seen and earlier is not None and (a.at is None or a.at >= earlier):
+                continue  # owed once by the observer: the earliest arising stands
+            seen[key] = a.at
+            arisings = [
+                (ln, x)
+                for ln, x in arisings
+                if not (
+                    ln.observer == line.observer
+                    and x.duty == a.duty
+                    and x.to == a.to
+                    and x.within == a.within
+                )
+            ]
+            arisings.append((line, a))
+    for line, a in arisings:
+        if True:
             answers = [
                 (i, x)
                 for i, x in enumerate(acts)
                 if x.officer == line.observer
                 and x.kind in _ANSWERS[a.duty]
                 and (a.duty != "report" or x.to == a.to)
+                and (a.duty not in _TOWARD or x.to in (None, line.actor))
             ]
             rules, sources = _basis(a.moment, a.duty, a.to)
             due: float | None
