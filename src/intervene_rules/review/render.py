@@ -89,6 +89,17 @@ def html(r: Review) -> str:
         for d in r.duties
         if d.met_at is not None and (d.observer, d.actor) in index
     ]
+    # a duty not met is marked where it fell due (the incident's end, or its deadline)
+    marks += [
+        (
+            index[(d.observer, d.actor)],
+            min(d.due_by if d.due_by is not None else r.incident_end, r.incident_end),
+            f"{d.observer}: {d.text} - not met (arose at {clock(d.arose_at or 0)})",
+            STATUS_COLOURS["not_met"],
+        )
+        for d in r.duties
+        if d.status == "not_met" and (d.observer, d.actor) in index
+    ]
     rows = "".join(
         f"<tr><td>{_e(d.observer)}</td><td>{_e(d.text)} (facing {_e(d.actor)})</td>"
         f'<td style="color:{STATUS_COLOURS[d.status]}"><b>{_e(STATUS_WORDS[d.status])}</b></td>'
@@ -120,8 +131,8 @@ def html(r: Review) -> str:
 <h1>Review: {_e(r.incident)}</h1>
 <p class="meta">{_e(r.date.isoformat())} &middot; ruleset {_e(r.ruleset.id)}
 {_e(r.ruleset.version)} &middot; the law in force on {_e(r.as_of.isoformat())}</p>
-<p>Bands: the required action; &#9670; a duty arises; &#9650; an act, coloured met (green),
-late (amber), not met (red).</p>
+<p>Bands: the required action; &#9670; a duty arises; &#9650; an act, coloured met (green)
+or late (amber); a red &#9650; at the incident's end: a duty not met.</p>
 {svg(r.timeline, marks)}
 <h2>Each duty</h2><table>{head}{rows}</table>
 <h2>What was done</h2><table>{acts_head}{acts}</table>
