@@ -424,8 +424,12 @@ def test_identical_rulesets_written_differently_show_no_difference(tmp_path: Pat
     assert report.identical and report.citations_only == 0
 
 
+OLD = ("action", "duties", "methods")
+"""The components these tests were written for (the diff compares every one by default)."""
+
+
 def changes_by_evaluate(
-    a: Ruleset, b: Ruleset, indices: Iterable[int]
+    a: Ruleset, b: Ruleset, indices: Iterable[int], only: tuple[str, ...] = OLD
 ) -> tuple[dict[int, str | None], int]:
     """Independently of the walk: each point's change by `evaluate()` of both rulesets.
 
@@ -438,7 +442,7 @@ def changes_by_evaluate(
     for i in indices:
         s = space.situation(space.point(i))
         da, db = evaluate(a, s), evaluate(b, s)
-        sa, sb = summary(da), summary(db)
+        sa, sb = summary(da, only), summary(db, only)
         changes[i] = None if sa == sb else describe_change(sa, sb)
         cites += sa == sb and {c.id for c in da.basis} != {c.id for c in db.basis}
     return changes, cites
@@ -467,7 +471,7 @@ SMALL_B = CLEAN.replace("force.still_needed: false, observer", "observer").repla
 def test_diff_matches_evaluate_on_every_point_of_a_small_pair(tmp_path: Path) -> None:
     assert SMALL_B.count("basis: [spare]") == 1 and "id: restrained" in SMALL_B
     a, b = load_ruleset(write(tmp_path, CLEAN, "a")), load_ruleset(write(tmp_path, SMALL_B, "b"))
-    report = diff(a, b)
+    report = diff(a, b, only=OLD)
     changes, cites = changes_by_evaluate(a, b, range(report.situations))
     assert disagreements(report, changes) == []
     expected = Counter(c for c in changes.values() if c is not None)
@@ -489,7 +493,7 @@ def bundled_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Ruleset, Rul
     changed = tmp_path_factory.mktemp("diff") / "federal-baseline.yaml"
     changed.write_text(text.replace("min_duration_s: 10", "min_duration_s: 12"))
     a, b = load_ruleset("federal-baseline"), load_ruleset(changed)
-    return a, b, diff(a, b)
+    return a, b, diff(a, b, only=OLD)
 
 
 def test_diff_counts_exactly_the_changed_situations(
@@ -540,3 +544,56 @@ def test_diff_cli(tmp_path: Path) -> None:
     code, out, err = run("diff", str(a), str(b), "--max-points", "1000", "--no-progress")
     assert code == 2 and out == "" and "Traceback" not in err
     assert f"{b}:1:1: error[analysis_too_large]" in err and "over the budget of 1,000" in err
+
+
+@pytest.mark.parametrize(
+    ("component", "edit"),
+    [
+        ("action", ("then: {action: intervene}", "then: {action: intervene_physically}")),
+        ("duties", ("then: {duties: [render_aid]}", "then: {duties: [render_aid, report]}")),
+        (
+            "methods",
+            ("then: {duties: [intervene]}", "then: {duties: [intervene], methods: [direct]}"),
+        ),
+        (
+            "reports",
+            (
+                "then: {duties: [render_aid]}",
+                "then: {duties: [render_aid], reports: [{to: supervisor, within: PT1H}]}",
+            ),
+        ),
+        ("basis", ("basis: [src]\n  - id: aid", "basis: [spare]\n  - id: aid")),
+    ],
+)
+def test_diff_sees_each_component_changed_alone(
+    tmp_path: Path, component: str, edit: tuple[str, str]
+) -> None:
+    """Each component of a decision, changed alone, is a difference (exit 1), named as such."""
+    old, new = edit
+    assert CLEAN.count(old) == 1, old
+    a = load_ruleset(write(tmp_path, CLEAN, "a"))
+    b = load_ruleset(write(tmp_path, CLEAN.replace(old, new), "b"))
+    report = diff(a, b)
+    assert not report.identical
+    counts = report.by_component
+    assert counts[component] > 0
+    # a new report brings its duty to report; the others change only what they change
+    implied = {"reports": {"duties"}}.get(component, set())
+    assert {c for c, n in counts.items() if n} <= {component, *implied}
+    # compared without that component, the same pair shows no difference in it
+    rest = tuple(c for c in report.only if c != component)
+    assert diff(a, b, only=rest).by_component.get(component, 0) == 0
+
+
+def test_diff_sees_a_report_deadline_change(tmp_path: Path) -> None:
+    """The issue's case: PT2H -> PT1H was 'no difference'; now it is one, in reports only."""
+    rules = CLEAN.replace(
+        "then: {duties: [render_aid]}",
+        "then: {duties: [render_aid], reports: [{to: supervisor, within: PT2H}]}",
+    )
+    a = load_ruleset(write(tmp_path, rules, "a"))
+    b = load_ruleset(write(tmp_path, rules.replace("PT2H", "PT1H"), "b"))
+    report = diff(a, b)
+    assert {c for c, n in report.by_component.items() if n} == {"reports"}
+    (group,) = report.groups
+    assert "supervisor (PT1H)" in group.change and "supervisor (PT2H)" in group.change

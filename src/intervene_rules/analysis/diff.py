@@ -36,26 +36,69 @@ from intervene_rules.vocabulary import Stage
 
 MAX_REGIONS = 12
 
-Summary = tuple[str, tuple[str, ...], tuple[str, ...]]
+COMPONENTS: tuple[str, ...] = (
+    "action",
+    "duties",
+    "methods",
+    "reports",
+    "notices",
+    "basis",
+    "binding",
+)
+"""Everything a decision says, as the diff compares it (`--only` picks some)."""
+
+Summary = tuple[tuple[str, ...], ...]
+"""One tuple of values per component of `COMPONENTS` (the action: one value)."""
 
 
-def summary(d: Decision) -> Summary:
-    """What a policy team compares: the action, the duties and the methods."""
-    return (d.action.value, tuple(x.value for x in d.duties), tuple(x.value for x in d.methods))
+def summary(d: Decision, only: tuple[str, ...] = COMPONENTS) -> Summary:
+    """What a decision says, component by component (a component not in `only`: empty).
+
+    Reports are their recipient and deadline; the basis is each source id with its
+    verification; `binding` names what rests on guidance alone (not a legal duty).
+    """
+    parts: dict[str, tuple[str, ...]] = {
+        "action": (d.action.value,),
+        "duties": tuple(x.value for x in d.duties),
+        "methods": tuple(x.value for x in d.methods),
+        "reports": tuple(f"{r.to} ({r.within or 'no deadline'})" for r in d.reports),
+        "notices": tuple(n.id for n in d.notices),
+        "basis": tuple(f"{c.id} ({c.verification.value})" for c in d.basis),
+        "binding": tuple(
+            n.id.removeprefix("guidance_only.") + " rests on guidance only"
+            for n in d.notices
+            if n.id.startswith("guidance_only.")
+        ),
+    }
+    return tuple(parts[c] if c in only else () for c in COMPONENTS)
+
+
+def differing(before: Summary, after: Summary) -> tuple[str, ...]:
+    """The components that differ."""
+    return tuple(c for c, x, y in zip(COMPONENTS, before, after, strict=True) if x != y)
 
 
 def describe_change(before: Summary, after: Summary) -> str:
-    """`acknowledge → intervene; duties +report; methods −distract`."""
+    """`acknowledge → intervene; duties +report; reports +supervisor (PT1H) −supervisor (PT2H)`."""
     parts: list[str] = []
-    if before[0] != after[0]:
-        parts.append(f"{before[0]} → {after[0]}")
-    for label, old, new in (("duties", before[1], after[1]), ("methods", before[2], after[2])):
+    for name, old, new in zip(COMPONENTS, before, after, strict=True):
+        if old == new:
+            continue
+        if name == "action":
+            parts.append(f"{old[0] if old else '-'} → {new[0] if new else '-'}")
+            continue
         added = [x for x in new if x not in old]
         dropped = [x for x in old if x not in new]
-        if added or dropped:
-            bits = [f"+{x}" for x in added] + [f"−{x}" for x in dropped]
-            parts.append(f"{label} {' '.join(bits)}")
-    return "; ".join(parts) or "citations only"
+        bits = [f"+{x}" for x in added] + [f"−{x}" for x in dropped]
+        parts.append(f"{name} {' '.join(bits) or 'reordered'}")
+    return "; ".join(parts)
+
+
+def _as_dict(s: Summary) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, values in zip(COMPONENTS, s, strict=True):
+        out[name] = (values[0] if values else None) if name == "action" else list(values)
+    return out
 
 
 @dataclass
@@ -67,8 +110,8 @@ class ChangeGroup:
     """
 
     points: PointSet
-    before: Summary = ("", (), ())
-    after: Summary = ("", (), ())
+    before: Summary = ()
+    after: Summary = ()
     example: Situation | None = None
     example_rules: tuple[list[str], list[str]] = ([], [])
     regions: list[dict[str, Any]] = field(default_factory=list)
@@ -82,16 +125,9 @@ class ChangeGroup:
         """JSON-ready form."""
         return {
             "change": self.change,
-            "before": {
-                "action": self.before[0],
-                "duties": list(self.before[1]),
-                "methods": list(self.before[2]),
-            },
-            "after": {
-                "action": self.after[0],
-                "duties": list(self.after[1]),
-                "methods": list(self.after[2]),
-            },
+            "components": list(differing(self.before, self.after)),
+            "before": _as_dict(self.before),
+            "after": _as_dict(self.after),
             "situations": len(self.points),
             "regions": self.regions,
             "example": self.example.model_dump(mode="json") if self.example else None,
@@ -111,11 +147,21 @@ class DiffReport:
     citations_only: int
     seconds: float
     groups: list[ChangeGroup]
+    only: tuple[str, ...] = COMPONENTS
 
     @property
     def identical(self) -> bool:
-        """No situation changes its action, duties or methods."""
+        """No situation changes any component compared (all of `COMPONENTS` unless `only`)."""
         return self.changed == 0
+
+    @property
+    def by_component(self) -> dict[str, int]:
+        """How many situations differ in each component compared."""
+        counts = dict.fromkeys(self.only, 0)
+        for g in self.groups:
+            for c in differing(g.before, g.after):
+                counts[c] = counts.get(c, 0) + len(g.points)
+        return counts
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -125,6 +171,8 @@ class DiffReport:
             "space": self.space,
             "situations": self.situations,
             "changed": self.changed,
+            "compared": list(self.only),
+            "by_component": self.by_component,
             "citations_only": self.citations_only,
             "seconds": round(self.seconds, 3),
             "groups": [g.to_dict() for g in self.groups],
@@ -166,7 +214,8 @@ class DiffObserver:
     outcomes, so once per pair of outcomes.
     """
 
-    def __init__(self, walk: Walk) -> None:
+    def __init__(self, walk: Walk, only: tuple[str, ...] = COMPONENTS) -> None:
+        self.only = only
         self.space = space = walk.space
         self.groups: dict[str, ChangeGroup] = {}
         self.best: dict[str, _Example] = {}
@@ -187,7 +236,7 @@ class DiffObserver:
                     raise EvaluationError(f"ruleset {side} gives no decision: {o.error}")
             da, db = a.decision, b.decision
             assert da is not None and db is not None
-            sa, sb = summary(da), summary(db)
+            sa, sb = summary(da, self.only), summary(db, self.only)
             if sa == sb:
                 cited = {c.id for c in da.basis} != {c.id for c in db.basis}
                 got = (None, cited, sa, sb)
@@ -299,8 +348,13 @@ def diff(
     progress: Callable[[int, int], None] | None = None,
     max_points: int | None = DEFAULT_MAX_POINTS,
     max_seconds: float | None = DEFAULT_MAX_SECONDS,
+    only: tuple[str, ...] = COMPONENTS,
 ) -> DiffReport:
     """Decide both rulesets on their common space and group the situations that change.
+
+    Every component of a decision is compared (`COMPONENTS`: the action, duties, methods,
+    reports with their deadlines, notices, the basis with its verification, and what rests
+    on guidance alone); `only` compares some of them.
 
     One walk of the space (`analysis.sweep`) decides both sides, each memoised on what its
     rules and its merge read. `max_points` and `max_seconds` bound the work as for `analyze`
@@ -312,7 +366,10 @@ def diff(
     """
     start = time.perf_counter()
     walk = Walk([a, b], max_points=max_points, max_seconds=max_seconds)
-    observer = DiffObserver(walk)
+    unknown = [c for c in only if c not in COMPONENTS]
+    if unknown:
+        raise ValueError(f"unknown component(s) {unknown}; components: {', '.join(COMPONENTS)}")
+    observer = DiffObserver(walk, tuple(only))
     walk.run([observer], progress)
     ordered = observer.report()
     return DiffReport(
@@ -324,4 +381,5 @@ def diff(
         citations_only=observer.citations_only,
         seconds=time.perf_counter() - start,
         groups=ordered,
+        only=tuple(only),
     )

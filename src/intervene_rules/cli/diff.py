@@ -19,6 +19,19 @@ if TYPE_CHECKING:
     from intervene_rules.ruleset.ruleset import Ruleset
 
 
+def _components(text: str) -> tuple[str, ...]:
+    from intervene_rules.analysis.diff import COMPONENTS
+
+    names = tuple(x.strip() for x in text.split(",") if x.strip())
+    bad = [x for x in names if x not in COMPONENTS]
+    if bad or not names:
+        raise argparse.ArgumentTypeError(
+            f"unknown component(s) {', '.join(bad) or '(none given)'}; "
+            f"components: {', '.join(COMPONENTS)}"
+        )
+    return names
+
+
 def add_parser(sub: Any) -> None:
     """Add the `diff` subcommand."""
     df = sub.add_parser("diff", help="the exact semantic difference of two rulesets")
@@ -28,6 +41,14 @@ def add_parser(sub: Any) -> None:
     add_colour_option(df)
     df.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     add_budget_options(df)
+    df.add_argument(
+        "--only",
+        type=_components,
+        default=None,
+        metavar="COMPONENT,...",
+        help="compare only these: action, duties, methods, reports, notices, basis, binding "
+        "(default: all of them)",
+    )
     df.add_argument(
         "--as-of",
         type=date_or_all,
@@ -40,7 +61,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run `intervene diff` with parsed `args`; returns the exit code."""
     from intervene_rules._progress import ProgressBar
-    from intervene_rules.analysis.diff import diff
+    from intervene_rules.analysis.diff import COMPONENTS, diff
     from intervene_rules.ruleset import load_ruleset
 
     issues: list[Issue] = []
@@ -59,7 +80,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     max_points, max_seconds = budget(args)
     try:
         report = diff(
-            a.at(when), b.at(when), progress=bar, max_points=max_points, max_seconds=max_seconds
+            a.at(when),
+            b.at(when),
+            progress=bar,
+            max_points=max_points,
+            max_seconds=max_seconds,
+            only=args.only or COMPONENTS,
         )
     except AnalysisBudgetError as exc:
         print(render_issues(exc.issues, colour=use_colour(err, args.color)), file=err)
@@ -72,8 +98,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         file=out,
     )
     print(f"space: {report.space}", file=out)
+    names = list(report.only)
+    compared = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
     if report.identical:
-        print("no difference: every situation gets the same action, duties and methods", file=out)
+        print(f"no difference: every situation gets the same {compared}", file=out)
     else:
         share = 100 * report.changed / report.situations
         print(
@@ -81,6 +109,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             "decision:",
             file=out,
         )
+        counts = ", ".join(f"{c} {n:,}" for c, n in report.by_component.items() if n)
+        print(f"by component (situations): {counts}", file=out)
         print("(each change is described by regions, which may overlap)", file=out)
         for g in report.groups:
             print(f"\n  {g.change}  ({len(g.points):,} situations)", file=out)
