@@ -172,3 +172,45 @@ def test_loading_the_plugin_imports_nothing_heavy() -> None:
 
     assert testing.load_scenarios is intervene_rules.testing.scenarios.load_scenarios
     assert "CoverageObserver" in dir(testing)
+
+
+def test_the_coverage_gate_fails_under_pytest_naming_what_is_not_covered(
+    pytester: pytest.Pytester,
+) -> None:
+    """`--intervene-fail-under` (as `intervene test --fail-under`): two scenarios of
+    federal-baseline fire few of its rules; the gate fails naming the rules never fired."""
+    pytester.makefile(".scenarios.yaml", ok=PASSING)
+    result = pytester.runpytest("-p", "no:cacheprovider", "--intervene-fail-under", "90")
+    result.assert_outcomes(passed=2, failed=1)
+    out = result.stdout.str()
+    assert "rules never fired:" in out and "federal-baseline.yaml:" in out
+    assert "minimum 90% of rules fired: NOT MET" in out
+    # a minimum the scenarios meet passes, and none means no gate item
+    pytester.runpytest("-p", "no:cacheprovider", "--intervene-fail-under", "1").assert_outcomes(
+        passed=3
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=2)
+
+
+def test_a_rulesets_declared_minimum_is_a_gate_everywhere(
+    pytester: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A ruleset's own `coverage: {fail_under: ...}` fails plain pytest and plain
+    `intervene test`, not only `intervene test --coverage`."""
+    import io
+
+    from intervene_rules.cli import main
+    from intervene_rules.ruleset.load import bundled_dir
+
+    base = (bundled_dir() / "federal-baseline.yaml").read_text(encoding="utf-8")
+    assert "\ncoverage:" not in base
+    gated = base.replace("\nrules:\n", "\ncoverage: {fail_under: 95}\nrules:\n", 1)
+    pytester.makefile(".yaml", **{"federal-baseline": gated})
+    pytester.makefile(
+        ".scenarios.yaml", ok=PASSING.replace("federal-baseline", "./federal-baseline.yaml")
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["test", str(pytester.path / "ok.scenarios.yaml")], out=out, err=err)
+    assert code == 1 and "FAIL coverage" in out.getvalue()

@@ -110,8 +110,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return fail(str(exc), err, code=1)
     passed = sum(1 for r in results if r.passed)
     failed = len(results) - passed
+    # a ruleset's declared minimum (`coverage: {fail_under: ...}`) is enforced whether or
+    # not --coverage is given: the same gate as under pytest
+    declared = any(f.ruleset.coverage_fail_under is not None for f in files)
     reports = (
-        coverage(results, args.fail_under) if args.coverage or args.fail_under is not None else None
+        coverage(results, args.fail_under)
+        if args.coverage or args.fail_under is not None or declared
+        else None
     )
     coverage_ok = all(r.ok for r in reports or [])
     if args.format == "json":

@@ -6,7 +6,9 @@ line where it is written. A failed expectation shows the readable differences ("
 expected intervene, got acknowledge"), not a Python traceback; a scenario file that does
 not load becomes one failing item listing every issue with its file:line:col.
 
-Options (group "intervene-rules"): ``--intervene-backend native|durable|both``. Items carry
+Options (group "intervene-rules"): ``--intervene-backend native|durable|both``,
+``--intervene-fail-under PCT`` (the coverage gate; default: the ruleset's own minimum, which
+is enforced as by ``intervene test``). Items carry
 the ``intervene_scenario`` marker, so ``-m intervene_scenario`` selects them.
 
 Nothing heavy is imported here: the ruleset loader and the evaluators load when a scenario
@@ -43,6 +45,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default="native",
         help="evaluator for *.scenarios.yaml scenarios: native (default), durable, or both "
         "(each must pass; durable is skipped with a note where it cannot run)",
+    )
+    group.addoption(
+        "--intervene-fail-under",
+        dest="intervene_fail_under",
+        type=float,
+        default=None,
+        metavar="PCT",
+        help="each scenario file must fire at least PCT%% of its ruleset's rules (default: the "
+        "ruleset's own `coverage: {fail_under: ...}`; none: no minimum)",
     )
 
 
@@ -85,6 +96,17 @@ class ScenarioFileCollector(pytest.File):
         for scenario in loaded.scenarios:
             yield ScenarioItem.from_parent(
                 self, name=scenario.name, scenario=scenario, ruleset=loaded.ruleset
+            )
+        minimum = self.config.getoption("intervene_fail_under")
+        if minimum is None:
+            minimum = loaded.ruleset.coverage_fail_under
+        if minimum is not None:
+            yield CoverageItem.from_parent(
+                self,
+                name="coverage",
+                scenarios=loaded.scenarios,
+                ruleset=loaded.ruleset,
+                minimum=minimum,
             )
 
 
@@ -136,6 +158,52 @@ class ScenarioItem(pytest.Item):
         return self.path, self.scenario.line - 1, f"scenario {self.scenario.name}"
 
 
+class CoverageFailure(AssertionError):
+    """A scenario file fires fewer of its ruleset's rules than the minimum."""
+
+
+class CoverageItem(pytest.Item):
+    """The coverage gate of one scenario file.
+
+    Its scenarios must fire the minimum share of its ruleset's rules
+    (`--intervene-fail-under`, else the ruleset's own minimum). One item runs the file's
+    scenarios again and measures, so the gate holds under `pytest -n` as without it.
+    """
+
+    def __init__(
+        self, *, scenarios: tuple[Scenario, ...], ruleset: Ruleset, minimum: float, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.scenarios = scenarios
+        self.ruleset = ruleset
+        self.minimum = minimum
+        self.add_marker(MARKER)
+
+    def runtest(self) -> None:
+        """Measure the rules fired; fail naming what was not covered, with file:line."""
+        from intervene_rules.testing.coverage import coverage, render_text
+        from intervene_rules.testing.scenarios import run_scenario
+
+        results = [run_scenario(s, self.ruleset, "native") for s in self.scenarios]
+        for report in coverage(results, self.minimum):
+            if not report.ok:
+                raise CoverageFailure(render_text(report))
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: TracebackStyle | None = None,
+    ) -> str | TerminalRepr:
+        """The coverage table: rules never fired and one-way conditions, at file:line."""
+        if isinstance(excinfo.value, CoverageFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        """The scenario file."""
+        return self.path, 0, f"coverage of {self.ruleset.id} (minimum {self.minimum:g}%)"
+
+
 class InvalidScenarioFile(pytest.Item):
     """Stands for a scenario file that does not load; fails listing every issue."""
 
@@ -166,6 +234,8 @@ class InvalidScenarioFile(pytest.Item):
 
 
 __all__ = [
+    "CoverageFailure",
+    "CoverageItem",
     "InvalidScenarioFile",
     "ScenarioFailure",
     "ScenarioFileCollector",
