@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,7 +61,7 @@ def test_the_unknown_facts_page_runs_as_written() -> None:
         pytest.skip(f"{UNKNOWN} is not here (tests run from a clone of the repository)")
     text = UNKNOWN.read_text(encoding="utf-8")
     (code,) = [m["body"] for m in _PYTHON.finditer(text)]
-    scope: dict[str, object] = {"print": lambda *a: None}
+    scope: dict[str, Any] = {"print": lambda *a: None}
     exec(code, scope)
     r = scope["r"]
     assert r.deciding[0].facts == ("force.still_needed",)  # as the comment says
@@ -83,7 +84,7 @@ def test_the_trainers_strategy_example_holds() -> None:
     if not TRAINERS.is_file():
         pytest.skip(f"{TRAINERS} is not here (tests run from a clone of the repository)")
     blocks = {m["name"]: m["body"] for m in _TITLED_PYTHON.finditer(TRAINERS.read_text())}
-    scope: dict[str, object] = {}
+    scope: dict[str, Any] = {}
     exec(blocks["test_training.py"], scope)
     scope["test_force_after_control_needs_action"]()  # a Hypothesis test: runs its examples
 

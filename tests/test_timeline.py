@@ -168,14 +168,11 @@ def test_no_change_of_the_duty_is_missed_between_moments(rid: str, t: Timeline) 
 
 
 def _later(s: Situation, dt_s: float) -> Situation:
-    if s.force.type is ForceType.NONE or s.force.duration_s is None:
-        return s
     f = s.force
-    return s.model_copy(
-        update={
-            "force": Force(type=f.type, still_needed=f.still_needed, duration_s=f.duration_s + dt_s)
-        }
-    )
+    if f.type is ForceType.NONE or f.duration_s is None:
+        return s
+    later = Force(type=f.type, still_needed=f.still_needed, duration_s=f.duration_s + dt_s)
+    return s.model_copy(update={"force": later})
 
 
 def _what(d: Any) -> tuple[Any, ...]:
@@ -369,8 +366,8 @@ def test_unknown_facts_give_each_moment_its_exact_range() -> None:
     assert ranged and all(m.decision is None for m in ranged)
     for m in ranged:
         assert isinstance(m.situation, PartialSituation)
-        assert "subject.restrained" in m.range.unknown  # type: ignore[union-attr]
+        assert m.range is not None and "subject.restrained" in m.range.unknown
         # the opportunity stays the contract's "not stated" (derived), not an unknown
-        assert "observer.realistic_opportunity" not in m.range.unknown  # type: ignore[union-attr]
+        assert "observer.realistic_opportunity" not in m.range.unknown
         assert m.range == evaluate_partial(rs, m.situation, as_of=t.date)
     assert "facts unknown" in r.text() or "whatever the unknown facts" in r.text()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from enum import Enum
+from typing import Any
+
 import pytest
 
 from intervene_rules import words
@@ -20,7 +23,7 @@ from intervene_rules.vocabulary import Action, Duty, ForceType, Misconduct, Rank
         (words.DUTY, Duty),
     ],
 )
-def test_every_member_has_words(table: dict, enum: type) -> None:
+def test_every_member_has_words(table: dict[Any, str], enum: type[Enum]) -> None:
     assert set(table) == set(enum)
     for member, text in table.items():
         assert "_" not in text, (member, text)
