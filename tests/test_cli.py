@@ -178,3 +178,31 @@ def test_a_partial_situation_with_a_bad_field_is_located(tmp_path: Path) -> None
     code, out, err = run("evaluate", "--ruleset", "federal-baseline", str(path))
     assert code == 2 and out == ""
     assert "force.lenght" in err
+
+
+def test_check_quick_loads_and_compiles_only(tmp_path: Path) -> None:
+    code, out, _ = run("check", "--quick", "washington", "federal-baseline")
+    assert code == 0 and "washington" in out and "not analysed: --quick" in out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        'format: 1\nid: x\ntitle: T\nversion: "1"\njurisdiction: j\nsources: []\n'
+        "rules:\n  - id: a\n    stage: determine_actoin\n"
+    )
+    code, out, _ = run("check", "--quick", str(bad), "--format", "json")
+    doc = json.loads(out)
+    assert code == 2 and not doc["ok"]
+    assert {e["code"] for e in doc["errors"]} >= {"ruleset_unknown_value", "ruleset_missing_key"}
+    assert all(e["line"] >= 8 for e in doc["errors"])
+
+
+def test_the_pre_commit_hooks_run_the_commands_they_name() -> None:
+    import yaml
+
+    hooks_file = Path(__file__).resolve().parents[1] / ".pre-commit-hooks.yaml"
+    if not hooks_file.is_file():
+        pytest.skip("the pre-commit hooks file is at the repository's root")
+    hooks = {h["id"]: h for h in yaml.safe_load(hooks_file.read_text())}
+    assert hooks["intervene-check"]["entry"] == "intervene check --quick"
+    assert hooks["intervene-test"]["entry"] == "intervene test"
+    # the entries are real commands of this CLI
+    assert run("check", "--quick", "model-policy")[0] == 0
