@@ -184,3 +184,41 @@ def with_rank_titles(s: Situation, titles: list[tuple[str, str]]) -> Situation:
     if titles:
         object.__setattr__(s, "__pydantic_private__", {"rank_titles": tuple(titles)})
     return s
+
+
+def situation_schema(aliases: Mapping[str, Rank], title: str | None = None) -> dict[str, Any]:
+    """The `Situation` JSON Schema accepting exactly what `evaluate` accepts with `aliases`.
+
+    A rank is a canonical rung (exactly as written) or one of the ruleset's titles, which
+    `evaluate` reads ignoring case and surrounding white space: the schema says the same,
+    with a pattern per title. Without titles it is the generic schema.
+    """
+    schema = Situation.model_json_schema()
+    rank = schema["$defs"]["Rank"]
+    if aliases:
+        titles = sorted(aliases)
+        letters = "|".join(
+            "".join(
+                f"[{c.lower()}{c.upper()}]" if c.isalpha() else c if c.isalnum() else f"[{c}]"
+                for c in t
+            )
+            for t in titles
+        )
+        schema["$defs"]["Rank"] = {
+            "anyOf": [
+                {"enum": rank["enum"], "type": "string"},
+                {"type": "string", "pattern": rf"^\s*(?:{letters})\s*$"},
+            ],
+            "description": "A rung of the canonical ladder, or one of this ruleset's titles "
+            "(any case, surrounding spaces ignored): "
+            + "; ".join(f"{t} = {aliases[t].value}" for t in titles)
+            + ".",
+        }
+    else:
+        rank["description"] = (
+            "A rung of the canonical ladder. A ruleset may also accept its own rank titles "
+            "(they vary by ruleset: see `intervene schema situation --ruleset ID`)."
+        )
+    if title:
+        schema["title"] = title
+    return schema

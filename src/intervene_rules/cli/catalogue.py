@@ -15,6 +15,12 @@ def add_parsers(sub: Any) -> None:
         "schema", help="print the JSON Schema of the input, the output or a decision record"
     )
     sc.add_argument(
+        "--ruleset",
+        default=None,
+        help="with `situation`: the schema of the situations this ruleset accepts (its rank "
+        "titles among the ranks)",
+    )
+    sc.add_argument(
         "which",
         choices=[
             "situation",
@@ -57,6 +63,19 @@ def run_schema(args: argparse.Namespace, out: TextIO) -> int:
         "responses": Responses,
         "review": Review,
     }
+    if args.ruleset is not None:
+        if args.which != "situation":
+            print("--ruleset goes with `intervene schema situation` only", file=out)
+            return 2
+        from intervene_rules.ruleset import load_ruleset
+
+        print(json.dumps(load_ruleset(args.ruleset).situation_schema(), indent=2), file=out)
+        return 0
+    if args.which == "situation":
+        from intervene_rules.situation import situation_schema
+
+        print(json.dumps(situation_schema({}), indent=2), file=out)
+        return 0
     model = models[args.which]
     print(json.dumps(model.model_json_schema(), indent=2), file=out)
     return 0

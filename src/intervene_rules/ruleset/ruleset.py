@@ -139,6 +139,12 @@ class Ruleset:
             dated[day] = view
         return view
 
+    def situation_schema(self) -> dict[str, Any]:
+        """The JSON Schema of the situations this ruleset accepts (its rank titles too)."""
+        from intervene_rules.situation import situation_schema
+
+        return situation_schema(self.program.rank_aliases, f"Situation ({self.id})")
+
     @cached_property
     def ref(self) -> RulesetRef:
         """The identity stamped on every decision."""

@@ -625,19 +625,7 @@ def _not_object(i: int, x: Any) -> ServiceError:
 
 def situation_schema_for(rs: Ruleset) -> dict[str, Any]:
     """The `Situation` JSON Schema with this ruleset's rank titles accepted for the ranks."""
-    schema = Situation.model_json_schema()
-    titles = sorted(rs.program.rank_aliases)
-    if titles:
-        rank = schema["$defs"]["Rank"]
-        rank["enum"] = [*rank["enum"], *titles]
-        rank["description"] = (
-            rank.get("description", "")
-            + " Rank titles of this ruleset: "
-            + "; ".join(f"{t} = {rs.program.rank_aliases[t].value}" for t in titles)
-            + "."
-        ).strip()
-    schema["title"] = f"Situation ({rs.id})"
-    return schema
+    return rs.situation_schema()
 
 
 def _with_situation_schema(app: FastAPI) -> None:
