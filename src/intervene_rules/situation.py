@@ -205,8 +205,10 @@ def situation_schema(aliases: Mapping[str, Rank], title: str | None = None) -> d
             for t in titles
         )
         schema["$defs"]["Rank"] = {
+            # the titles as written are in the first branch's enum (a client lists them);
+            # the pattern takes them in any case and with surrounding spaces, as `evaluate`
             "anyOf": [
-                {"enum": rank["enum"], "type": "string"},
+                {"enum": [*rank["enum"], *titles], "type": "string"},
                 {"type": "string", "pattern": rf"^\s*(?:{letters})\s*$"},
             ],
             "description": "A rung of the canonical ladder, or one of this ruleset's titles "
