@@ -219,9 +219,11 @@ def test_command_fail_under_option(tiny: Path) -> None:
     assert {c["rule"] for c in cov["one_way"]} == {"r_firearm", "r_same_rank"}
 
 
-def test_command_without_coverage_ignores_the_declaration(tiny: Path) -> None:
+def test_a_declared_minimum_is_enforced_without_coverage_asked(tiny: Path) -> None:
+    """The ruleset's own minimum is a gate on every run (it was ignored without --coverage:
+    the policy teams' issue), naming the rules never fired."""
     code, out, _ = run_cmd(str(tiny))
-    assert code == 0 and "rules fired" not in out and "FAIL" not in out
+    assert code == 1 and "rules never fired" in out and "FAIL coverage" in out
 
 
 def test_fail_under_must_be_a_percentage(tiny: Path, capsys: pytest.CaptureFixture[str]) -> None:
