@@ -69,6 +69,7 @@ def check(text: str, d: object, s: Situation | None) -> None:
         assert not d.realistic_opportunity  # type: ignore[attr-defined]
     if d.duties:  # type: ignore[attr-defined]
         assert "asks nothing" not in text and "requires nothing" not in text
+        assert "no action required" not in text.lower()
         if d.action is Action.NONE:  # type: ignore[attr-defined]
             assert "OTHER DUTIES APPLY" in text
     if s is None or s.observer.prior_intervention is not PriorIntervention.VERBAL:

@@ -60,7 +60,7 @@ MISCONDUCT: dict[Misconduct, str] = {
 }
 
 ACTION: dict[Action, str] = {
-    Action.NONE: "no action required",
+    Action.NONE: "no intervention required",
     Action.ACKNOWLEDGE: "acknowledge (recognise the problem and note it)",
     Action.INTERVENE: "intervene",
     Action.INTERVENE_PHYSICALLY: "step in physically",
