@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.situations import random_situation_data
+from tests.situations import drop_fields, random_situation_data
 
 from intervene_rules import evaluate, evaluate_partial, load_ruleset
 from intervene_rules.engine import table, unknowns
@@ -46,17 +46,6 @@ LARGEST = "washington"
 TARGET_3 = 50.0
 TARGET_5_MS = 5.0
 TARGET_CHANGE = 20.0
-
-
-def drop(data: dict[str, Any], names: list[str]) -> dict[str, Any]:
-    out = copy.deepcopy(data)
-    for name in names:
-        *parents, leaf = name.split(".")
-        node = out
-        for part in parents:
-            node = node[part]
-        del node[leaf]
-    return out
 
 
 def merged(data: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -96,7 +85,7 @@ def per_ruleset(rid: str, n: int, rng: random.Random, quick: bool) -> bool:
     partials = []
     for d in data:
         unknown = rng.sample(NAMES, 3)
-        partials.append((d, unknown, drop(d, unknown)))
+        partials.append((d, unknown, drop_fields(d, unknown)))
     cold(rs)
     e1 = statistics.median(timed(lambda d: evaluate(rs, d, as_of=DAY), data))
     e2 = statistics.median(timed(lambda d: evaluate(rs, d, as_of=DAY), data))
@@ -149,7 +138,7 @@ def main() -> int:
     # five unknowns on the largest ruleset, first time
     rs = load_ruleset(LARGEST)
     data = random_situation_data(n // 4, 13, [None, 10.0, 60.0, 120.0, 400.0], spread=600)
-    partials = [(d, u, drop(d, u)) for d in data for u in [rng.sample(NAMES, 5)]]
+    partials = [(d, u, drop_fields(d, u)) for d in data for u in [rng.sample(NAMES, 5)]]
     cold(rs)
     five = timed(lambda p: evaluate_partial(rs, p[2], as_of=DAY), partials)
     for d, u, p in partials[:50]:

@@ -5,6 +5,7 @@ One generator, so a field added to the contract is drawn everywhere without an e
 
 from __future__ import annotations
 
+import copy
 import enum
 import random
 from collections.abc import Sequence
@@ -44,4 +45,16 @@ def random_situation_data(
                 value = _plain(rnd.choice(spec.domain))
             node[leaf] = value
         out.append(data)
+    return out
+
+
+def drop_fields(data: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    """A copy of situation `data` without the fields `names` (dotted): a partial situation."""
+    out = copy.deepcopy(data)
+    for name in names:
+        *parents, leaf = name.split(".")
+        node = out
+        for part in parents:
+            node = node[part]
+        del node[leaf]
     return out

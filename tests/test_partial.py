@@ -36,7 +36,7 @@ from intervene_rules.engine.table import engine_for
 from intervene_rules.fields import SITUATION_FIELDS
 from intervene_rules.partial import PartialSituation
 from intervene_rules.vocabulary import Misconduct
-from tests.situations import random_situation_data
+from tests.situations import drop_fields, random_situation_data
 
 DAY = dt.date(2024, 6, 1)
 RULESETS = [r["id"] for r in list_rulesets()]
@@ -58,17 +58,6 @@ def _set(data: dict[str, Any], name: str, value: Any) -> None:
     for part in parents:
         node = node.setdefault(part, {})
     node[leaf] = value
-
-
-def _drop(data: dict[str, Any], names: list[str]) -> dict[str, Any]:
-    out = copy.deepcopy(data)
-    for name in names:
-        *parents, leaf = name.split(".")
-        node = out
-        for part in parents:
-            node = node[part]
-        del node[leaf]
-    return out
 
 
 def _choices(ruleset: Any, name: str) -> list[Any]:
@@ -167,7 +156,7 @@ def by_boxes() -> Iterator[None]:
 def check_range(case: tuple[str, dict[str, Any], list[str]]) -> None:
     rid, data, dropped = case
     rs = load_ruleset(rid)
-    r = evaluate_partial(rs, _drop(data, dropped), as_of=DAY)
+    r = evaluate_partial(rs, drop_fields(data, dropped), as_of=DAY)
     # in a partial situation a null is unknown too
     unknown = [n for n in NAMES if n in dropped or _get(data, n) is None]
     brute = _brute(rs, data, unknown)
@@ -281,7 +270,7 @@ def test_a_partial_situation_given_to_evaluate_points_to_evaluate_partial() -> N
     rs = load_ruleset("federal-baseline")
     (data,) = random_situation_data(1, 3, [None])
     with pytest.raises(ValidationError) as info:
-        evaluate(rs, _drop(data, ["subject.restrained"]))
+        evaluate(rs, drop_fields(data, ["subject.restrained"]))
     (err,) = info.value.errors()
     assert err["type"] == "missing"
     assert "evaluate_partial" in err["msg"]
@@ -384,7 +373,7 @@ def test_box_leaves_agree_with_the_native_evaluator(
     rid, data, _ = case
     rs = load_ruleset(rid)
     engine = engine_for(rs.period(DAY))
-    p = PartialSituation.model_validate(_drop(data, unknown))
+    p = PartialSituation.model_validate(drop_fields(data, unknown))
     frame = unknowns._Frame.of(engine, p.known())
     assume(size(full(frame.axes)) <= 6000)
     leaves = frame.partition.action_leaves(full(frame.axes))

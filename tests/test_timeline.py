@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,7 +24,8 @@ from intervene_rules import (
     load_timeline,
 )
 from intervene_rules.situation import Force, Situation
-from intervene_rules.vocabulary import ForceType, Rank, Resistance
+from intervene_rules.testing.strategies import timelines
+from intervene_rules.vocabulary import ForceType
 
 EXAMPLE = (
     resources.files("intervene_rules") / "examples" / "timelines" / "training-prone-restraint.yaml"
@@ -78,81 +78,7 @@ def test_both_evaluators_give_the_same_timeline() -> None:
     assert native == durable
 
 
-@st.composite
-def timelines(draw: st.DrawFn) -> Timeline:
-    """Random, valid timelines: force that starts, changes and stops, around other events."""
-    ids = ["A", "B", "C"][: draw(st.integers(2, 3))]
-    ranks = [draw(st.sampled_from(list(Rank))) for _ in ids]
-    at = 0.0
-    events: list[dict[str, Any]] = []
-    using: set[str] = set()
-    for _ in range(draw(st.integers(1, 12))):
-        at += draw(st.sampled_from([0.0, 1.0, 2.5, 5.0, 9.0, 10.0, 30.0, 61.0]))
-        who = draw(st.sampled_from(ids))
-        kind = draw(
-            st.sampled_from(["force", "restrain", "resistance", "distress", "verbal", "misconduct"])
-        )
-        if kind == "force":
-            if who in using:
-                if draw(st.booleans()):
-                    events.append({"at": at, "kind": "force_stopped", "officer": who})
-                    using.discard(who)
-                else:
-                    events.append(
-                        {
-                            "at": at,
-                            "kind": "force_changed",
-                            "officer": who,
-                            "still_needed": draw(st.booleans()),
-                        }
-                    )
-            else:
-                events.append(
-                    {
-                        "at": at,
-                        "kind": "force_started",
-                        "officer": who,
-                        "type": draw(
-                            st.sampled_from([f.value for f in ForceType if f is not ForceType.NONE])
-                        ),
-                    }
-                )
-                using.add(who)
-        elif kind == "restrain":
-            events.append({"at": at, "kind": "subject_restrained"})
-        elif kind == "resistance":
-            events.append(
-                {
-                    "at": at,
-                    "kind": "resistance_changed",
-                    "resistance": draw(st.sampled_from([r.value for r in Resistance])),
-                }
-            )
-        elif kind == "distress":
-            events.append({"at": at, "kind": "medical_distress"})
-        elif kind == "verbal" and (using - {who}):
-            events.append(
-                {
-                    "at": at,
-                    "kind": "verbal_intervention",
-                    "officer": who,
-                    "outcome": draw(st.sampled_from(["ignored", "heeded"])),
-                }
-            )
-        elif kind == "misconduct":
-            events.append({"at": at, "kind": "misconduct", "officer": who, "kinds": ["theft"]})
-    if not events:
-        events.append({"at": 0, "kind": "subject_restrained"})
-    data = {
-        "incident": "random",
-        "date": "2024-06-01",
-        "officers": [{"id": i, "rank": r.value} for i, r in zip(ids, ranks, strict=True)],
-        "events": events,
-    }
-    return load_timeline("random.yaml", text=yaml.safe_dump(data))
-
-
-@given(st.sampled_from(RULESETS), timelines())
+@given(st.sampled_from(RULESETS), timelines(officers=3, max_events=12))
 def test_no_change_of_the_duty_is_missed_between_moments(rid: str, t: Timeline) -> None:
     """Between two moments of a line, the decision is the earlier moment's at every time."""
     rs = load_ruleset(rid)

@@ -12,17 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 from intervene_rules import decision as _decision
 from intervene_rules._evaluate import _check, _validated, evaluate, today
-from intervene_rules.decision_range import Changes, DecisionRange
-from intervene_rules.fields import SITUATION_FIELDS
+from intervene_rules.decision_range import CONTROLLED, Changes, DecisionRange
+from intervene_rules.fields import SITUATION_FIELDS, Classing
 from intervene_rules.partial import PartialSituation, as_partial, complete
 from intervene_rules.situation import Situation
 
 if TYPE_CHECKING:
     from intervene_rules.decision import Decision
     from intervene_rules.ruleset.ruleset import Ruleset
-
-CONTROLLED = ("observer.prior_intervention",)
-"""Facts that are the observer's own acts (`engine.unknowns.CONTROLLED`); the rest observed."""
 
 
 def _day(ruleset: Ruleset, as_of: dt.date | None) -> dt.date:
@@ -103,7 +100,7 @@ def what_would_change(
     engine = engine_for(view)
     known = {spec.name: spec.get(s) for spec in SITUATION_FIELDS}
     up, down = changes_of(engine, known, action, engine.key(s))
-    names = [spec.name for spec in SITUATION_FIELDS if spec.classing.value != "rank"]
+    names = [spec.name for spec in SITUATION_FIELDS if spec.classing is not Classing.RANK]
     return Changes(
         action=action,
         up=up,

@@ -28,6 +28,9 @@ from intervene_rules.vocabulary import Action, Duty, Misconduct
 
 _CONFIG = ConfigDict(frozen=True, extra="forbid")
 
+CONTROLLED: frozenset[str] = frozenset({"observer.prior_intervention"})
+"""Facts that are the observer's own acts; every other fact is observed."""
+
 # --- the public models ---------------------------------------------------------------------
 
 

@@ -175,3 +175,11 @@ def fail(message: str, err: TextIO, code: int = 2) -> int:
 
 
 __all__ = ["fail", "paint", "render_issue", "render_issues", "snippet", "use_colour"]
+
+
+def emit(text: str, path: str | None, out: TextIO) -> None:
+    """`text` into the file `path` (`--out`), or onto `out`."""
+    if path:
+        Path(path).write_text(text, encoding="utf-8")
+    else:
+        print(text, file=out, end="" if text.endswith("\n") else "\n")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any, TextIO
 
 from intervene_rules.cli.options import add_colour_option
-from intervene_rules.cli.render import fail, render_issues, use_colour
+from intervene_rules.cli.render import emit, fail, render_issues, use_colour
 
 
 def add_parser(sub: Any) -> None:
@@ -51,10 +50,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         text = result.html()
     else:
         text = result.text()
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-    else:
-        print(text, file=out)
+    emit(text, args.out, out)
     return 0
 
 

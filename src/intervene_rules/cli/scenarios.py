@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from intervene_rules.cli.options import add_colour_option, iso_date
-from intervene_rules.cli.render import fail, render_issues, use_colour
+from intervene_rules.cli.render import emit, fail, render_issues, use_colour
 
 
 def _count(text: str) -> int:
@@ -58,10 +58,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     ext = {"md": "md", "json": "json", "html": "html"}[args.format]
     if not args.quiz:
         text = render(sset, args.format, "all")
-        if args.out:
-            Path(args.out).write_text(text, encoding="utf-8")
-        else:
-            print(text, file=out, end="")
+        emit(text, args.out, out)
         return 0
     questions = render(sset, args.format, "questions")
     answers = render(sset, args.format, "answers")

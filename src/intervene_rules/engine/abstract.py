@@ -149,7 +149,16 @@ class Conditions:
         self.blocks = classes.misconduct_blocks
         self.derived: dict[tuple[Any, ...], frozenset[Any]] = {}
         self._tri: dict[int, Tri] = {}
+        self.preds: dict[int, Callable[[dict[str, Any]], bool]] = {}
+        """Each test's predicate on one value, made once (`_test` and the cuts use it)."""
         self.rules = [(r, self._compile(r.when)) for r in program.rules]
+
+    def pred(self, t: Test) -> Callable[[dict[str, Any]], bool]:
+        """`compile_cond(t)`, made once per test."""
+        hit = self.preds.get(id(t))
+        if hit is None:
+            hit = self.preds[id(t)] = compile_cond(t)
+        return hit
 
     def _compile(self, cond: Cond) -> Tri:
         tri = self._tri.get(id(cond))
@@ -188,7 +197,7 @@ class Conditions:
         return self._test(cond)
 
     def _test(self, t: Test) -> Tri:
-        pred = compile_cond(t)
+        pred = self.pred(t)
         name = t.field
         if name.startswith(FACT_PREFIX):
             fact = name[len(FACT_PREFIX) :]
@@ -388,7 +397,7 @@ class Partition:
             return self._derived_cut(box, name, env)
         for i in self._field_axes.get(name, ()):
             if box[i].bit_count() > 1:
-                pred = compile_cond(t)
+                pred = self.conditions.pred(t)
                 axis = self.axes[i]
                 part = sum(1 << j for j in bits(box[i]) if pred({name: axis.value(name, j)}))
                 if part and part != box[i]:

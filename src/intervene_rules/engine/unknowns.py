@@ -18,7 +18,7 @@ from typing import Any
 
 from intervene_rules import words
 from intervene_rules.decision import Decision, ReportDue
-from intervene_rules.decision_range import Change, Condition, Deciding, Outcome
+from intervene_rules.decision_range import CONTROLLED, Change, Condition, Deciding, Outcome
 from intervene_rules.durations import iso_seconds
 from intervene_rules.engine.abstract import (
     ALWAYS,
@@ -43,9 +43,6 @@ from intervene_rules.vocabulary import Action, Duty, Misconduct, Rank, relation
 
 _LEVELS = tuple(Action)
 _DUTY_ORDER = tuple(Duty)
-
-CONTROLLED: frozenset[str] = frozenset({"observer.prior_intervention"})
-"""Facts that are the observer's own acts; every other fact is observed."""
 
 MAX_ENUMERATED = 4096
 """A range over at most this many completions is checked for one single decision by

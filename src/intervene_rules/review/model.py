@@ -81,30 +81,10 @@ def load_responses(source: str | Path, *, text: str | None = None) -> tuple[Resp
     """
     from intervene_rules._validation import issues as to_issues
     from intervene_rules._validation import translate
-    from intervene_rules.ruleset._yaml import MAX_BYTES, parse
+    from intervene_rules.ruleset._yaml import read
 
     shown = str(source)
-    if text is None:
-        try:
-            raw: str | bytes = Path(source).read_bytes()[: MAX_BYTES + 1]
-        except OSError as exc:
-            raise ResponsesError(
-                [
-                    Issue(
-                        "responses_unreadable",
-                        f"cannot read: {exc.strerror or exc}",
-                        SourceLocation(shown),
-                        help="check that the file exists and is readable",
-                    )
-                ]
-            ) from None
-    else:
-        raw = text
-    doc, found = parse(raw, shown)
-    issues = [
-        Issue(i.code.replace("ruleset_", "responses_", 1), i.message, i.loc, help=i.help)
-        for i in found
-    ]
+    doc, issues = read(source, text, "responses")
     if doc is None or not isinstance(doc.data, dict):
         if doc is not None:
             issues.append(

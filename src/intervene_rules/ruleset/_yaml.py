@@ -357,3 +357,34 @@ def _tag_issue(node: yaml.Node, file: str, path: Path) -> Issue:
     shown = "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
     message = f"the YAML tag {shown!r} is not supported"
     return _issue("ruleset_yaml_tag", message, file, node.start_mark, path)
+
+
+def read(source: Any, text: str | bytes | None, prefix: str) -> tuple[Document | None, list[Issue]]:
+    """Read and parse a YAML file (or its given `text`); issues renamed `<prefix>_*`.
+
+    The one reader of the project's other YAML formats (timelines, responses): an
+    unreadable file is an issue (`<prefix>_unreadable`), never an exception; a file over
+    `MAX_BYTES` is refused unread; parse errors keep their positions.
+    """
+    from pathlib import Path as _Path
+
+    shown = str(source)
+    if text is None:
+        try:
+            with _Path(source).open("rb") as fh:
+                text = fh.read(MAX_BYTES + 1)
+        except OSError as exc:
+            return None, [
+                Issue(
+                    f"{prefix}_unreadable",
+                    f"cannot read: {exc.strerror or exc}",
+                    SourceLocation(shown),
+                    help="check that the file exists and is readable",
+                )
+            ]
+    doc, found = parse(text, shown)
+    renamed = [
+        Issue(i.code.replace("ruleset_", f"{prefix}_", 1), i.message, i.loc, help=i.help)
+        for i in found
+    ]
+    return doc, renamed

@@ -254,31 +254,11 @@ def load_timeline(source: str | Path, *, text: str | None = None) -> Timeline:
     """
     from intervene_rules._validation import issues as to_issues
     from intervene_rules._validation import translate
-    from intervene_rules.ruleset._yaml import MAX_BYTES, parse
+    from intervene_rules.ruleset._yaml import read
     from intervene_rules.timeline.checks import check
 
     shown = str(source)
-    if text is None:
-        try:
-            raw: str | bytes = Path(source).read_bytes()[: MAX_BYTES + 1]
-        except OSError as exc:
-            raise TimelineError(
-                [
-                    Issue(
-                        "timeline_unreadable",
-                        f"cannot read: {exc.strerror or exc}",
-                        SourceLocation(shown),
-                        help="check that the file exists and is readable",
-                    )
-                ]
-            ) from None
-    else:
-        raw = text
-    doc, found = parse(raw, shown)
-    issues = [
-        Issue(i.code.replace("ruleset_", "timeline_", 1), i.message, i.loc, help=i.help)
-        for i in found
-    ]
+    doc, issues = read(source, text, "timeline")
     if doc is None:
         raise TimelineError(issues)
     if not isinstance(doc.data, dict):
