@@ -6,7 +6,9 @@ Issues are data; exceptions only carry them (as pydantic-core's `ErrorDetails` a
     InterveneRulesError(Exception)
     ├── FileIssuesError(InterveneRulesError, ValueError)   bad input file(s); .issues
     │   ├── RulesetError                                   bad ruleset file(s)
-    │   └── ScenarioError                                  bad scenario file
+    │   ├── ScenarioError                                  bad scenario file
+    │   ├── CrosswalkError                                 bad crosswalk (audit)
+    │   └── AuditDataError                                 unreadable audit data files
     ├── EvaluationError(InterveneRulesError, RuntimeError)  an evaluator failed; .code
     │   └── EvaluatorMismatchError                          native and durable disagree
     ├── BackendUnavailableError(InterveneRulesError, ImportError)
@@ -122,6 +124,26 @@ class ResponsesError(FileIssuesError):
     """
 
     what = "responses file"
+
+
+class CrosswalkError(FileIssuesError):
+    """A crosswalk could not be loaded, or does not fit the data it is applied to.
+
+    Codes are `crosswalk_*` (e.g. `crosswalk_unknown_column`), each at the line and column of
+    the crosswalk where the table, column or value was written.
+    """
+
+    what = "crosswalk"
+
+
+class AuditDataError(FileIssuesError):
+    """Data could not be read through a crosswalk (a file missing, truncated, empty).
+
+    Codes are `data_*`; each names the data file (and the crosswalk line that named it).
+    Rows that cannot be used are not errors: they are counted and reported as rejections.
+    """
+
+    what = "audit data"
 
 
 class EvaluationError(InterveneRulesError, RuntimeError):
