@@ -7,7 +7,7 @@ from typing import TextIO
 
 
 class ProgressBar:
-    """Callable as `progress(done, total)`; draws `label [#####-----] 45% 67,000/149,760`.
+    """Callable as `progress(done, total)`; draws `label [#####-----] 45% 67,000/149,760 … ETA 0:12`.
 
     `unit` names what is counted (situations of one walk, or rulesets of a check).
     """
@@ -38,9 +38,13 @@ class ProgressBar:
         filled = int(width * done / total) if total else width
         rate = done / max(now - self.start, 1e-9)
         bar = "#" * filled + "-" * (width - filled)
+        eta = ""
+        if 0 < done < total and rate > 0:
+            left = (total - done) / rate
+            eta = f" ETA {int(left // 60)}:{int(left % 60):02d}"
         self.stream.write(
             f"\r{self.label} [{bar}] {100 * done / max(total, 1):3.0f}% "
-            f"{done:,}/{total:,} {self.unit} {rate:,.0f}/s"
+            f"{done:,}/{total:,} {self.unit} {rate:,.0f}/s{eta}"
         )
         if done >= total:
             self.stream.write("\n")

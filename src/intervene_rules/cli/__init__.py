@@ -2,7 +2,7 @@
 
 One module per subcommand group (`evaluate`, `catalogue` for `schema` and `list`, `check`,
 `diff`, `test`, `serve`, `log`, `bundle` for `bundle`, `verify-bundle` and
-`keygen`), one renderer of issues (`render`). The library never imports this package.
+`keygen`, `audit` for `audit` and `crosswalks`), one renderer of issues (`render`). The library never imports this package.
 
 Exit codes: 0 success, 1 the request could not be served (e.g. backend unavailable) or,
 for check/test/diff/log, findings, failures or differences; 2 unreadable input (bad ruleset,
@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from intervene_rules.cli import (
+    audit,
     bundle,
     catalogue,
     check,
@@ -54,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     timeline.add_parser(sub)
     scenarios.add_parser(sub)
     review.add_parser(sub)
+    audit.add_parsers(sub)
     return p
 
 
@@ -99,6 +101,10 @@ def main(
             return scenarios.run(args, out, err)
         if args.command == "review":
             return review.run(args, out, err)
+        if args.command == "audit":
+            return audit.run(args, out, err)
+        if args.command == "crosswalks":
+            return audit.run_crosswalks(args, out, err)
         return test.run(args, out, err)
     except BrokenPipeError:  # `intervene list | head`: the reader left; not an error
         with contextlib.suppress(OSError):
