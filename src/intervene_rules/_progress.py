@@ -7,7 +7,7 @@ from typing import TextIO
 
 
 class ProgressBar:
-    """Callable as `progress(done, total)`; draws `label [#####-----] 45% 67,000/149,760 … ETA 0:12`.
+    """Callable as `progress(done, total)`; draws `label [####---] 45% 67,000/149,760 … ETA 0:12`.
 
     `unit` names what is counted (situations of one walk, or rulesets of a check).
     """

@@ -229,8 +229,7 @@ def _check(cw: Crosswalk, doc: Any, shown: str) -> list[Issue]:
                 "crosswalk_unknown_table",
                 f"records: no table {cw.records!r}",
                 at(("records",)),
-                help=did_you_mean(cw.records, tuple(cw.tables))
-                + f"tables: {', '.join(cw.tables)}",
+                help=did_you_mean(cw.records, tuple(cw.tables)) + f"tables: {', '.join(cw.tables)}",
             )
         )
     for ref, _owner, path in cw.columns_used():

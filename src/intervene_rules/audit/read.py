@@ -99,15 +99,11 @@ class Prepared:
 # --- files ---------------------------------------------------------------------------------
 
 
-def _open_text(path: Path) -> io.TextIOBase:
-    raw = gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
-    return io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")  # type: ignore[arg-type]
-
-
 def _header(path: Path) -> list[str] | None:
-    with _open_text(path) as fh:
-        row = next(csv.reader(fh), None)
-    return row
+    """The first line's names (a byte-order mark dropped), or None for an empty file."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as raw, io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as fh:
+        return next(csv.reader(fh), None)
 
 
 def _normalised(name: str) -> str:
@@ -201,8 +197,7 @@ def _read_tables(cw: Crosswalk, folder: Path, prepared: Prepared) -> _Tables:
                 repeated = _repeated_header(table)
                 if repeated.any():
                     prepared.notes.append(
-                        f"table {name}: {int(repeated.sum())} line(s) repeating the header "
-                        "skipped"
+                        f"table {name}: {int(repeated.sum())} line(s) repeating the header skipped"
                     )
                     table = table.filter(pa.array(~repeated))
             tables[name] = table
@@ -351,7 +346,8 @@ def _combine(
 def _lookup(keys: pa.Array, table_keys: pa.Array) -> np.ndarray:
     """For each record key, the first row of `table_keys` with it (-1: none)."""
     idx = pc.index_in(keys, value_set=table_keys)
-    return pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    out: np.ndarray = pc.fill_null(idx, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return out
 
 
 def _fact_values(
@@ -582,8 +578,8 @@ def read_dataset(cw: Crosswalk, folder: str | Path) -> Prepared:
         "row": pc.take(rows, act_take),
     }
     out["date"] = pc.take(dates, act_take) if dates is not None else pa.nulls(len(act), pa.date32())
-    for spec in SITUATION_FIELDS:
-        name = spec.name
+    for field_spec in SITUATION_FIELDS:
+        name = field_spec.name
         if name == "observer.rank":
             actor_rank = columns.get("actor.rank")
             if actor_rank is None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from intervene_rules.audit.run import STATUSES, AuditResult, RulesetAudit, Tally
 from intervene_rules.decision import DISCLAIMER
+from intervene_rules.vocabulary import ForceType, Resistance
 
 COLOURS = {"certain": "#b2182b", "possible": "#f4a582", "absent": "#4393c3"}
 LABELS = {
@@ -23,14 +24,11 @@ LABELS = {
     "possible": "duty possible (facts missing)",
     "absent": "no duty",
 }
-FORCE_ORDER = (
-    "none verbal soft_control takedown hard_empty_hand chemical_agent cew impact_weapon k9 "
-    "less_lethal_projectile bodyweight_compression neck_restraint firearm unknown"
-).split()
-RESISTANCE_ORDER = (
-    "compliant passive_resistance active_resistance active_aggression aggravated_aggression "
-    "unknown"
-).split()
+FORCE_ORDER: tuple[str, ...] = (
+    *(f.value for f in sorted(ForceType, key=lambda f: f.severity)),
+    "unknown",
+)
+RESISTANCE_ORDER: tuple[str, ...] = (*(r.value for r in Resistance), "unknown")
 RELATION_ORDER = ("junior", "same", "senior", "unknown")
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _STYLE = """
@@ -71,9 +69,7 @@ def bars(rows: Sequence[tuple[str, Tally]], title: str, width: int = 640) -> str
     ]
     for i, (label, t) in enumerate(rows):
         y = 5 + i * h
-        parts.append(
-            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{_e(label)}</text>'
-        )
+        parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{_e(label)}</text>')
         x = float(label_w)
         for s in STATUSES:
             n = getattr(t, s)
@@ -85,9 +81,7 @@ def bars(rows: Sequence[tuple[str, Tally]], title: str, width: int = 640) -> str
                     f"({_pct(n, t.total)})</title></rect>"
                 )
             x += w
-        parts.append(
-            f'<text x="{label_w + bar_w + 6}" y="{y + 15}">{t.total:,}</text>'
-        )
+        parts.append(f'<text x="{label_w + bar_w + 6}" y="{y + 15}">{t.total:,}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -96,17 +90,19 @@ def grid(cells: Mapping[tuple[str, str], Tally], title: str) -> str:
     """Force type (rows) × resistance (columns): each cell a small stacked bar and counts."""
     forces = [f for f in FORCE_ORDER if any(k[0] == f for k in cells)]
     resist = [r for r in RESISTANCE_ORDER if any(k[1] == r for k in cells)]
-    cw, ch, lw, th = 120, 34, 170, 40
+    cw, ch, lw, th = 130, 34, 170, 44
     width, height = lw + cw * len(resist) + 10, th + ch * len(forces) + 10
     parts = [
         f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
         f"<title>{_e(title)}</title>"
     ]
     for j, r in enumerate(resist):
-        parts.append(
-            f'<text x="{lw + j * cw + cw / 2}" y="{th - 10}" text-anchor="middle">'
-            f"{_e(r.replace('_', ' '))}</text>"
-        )
+        words = r.split("_")
+        for k, line in enumerate((" ".join(words[:1]), " ".join(words[1:]))):
+            parts.append(
+                f'<text x="{lw + j * cw + cw / 2}" y="{th - 24 + 13 * k}" text-anchor="middle">'
+                f"{_e(line)}</text>"
+            )
     for i, f in enumerate(forces):
         y = th + i * ch
         parts.append(
@@ -141,7 +137,9 @@ def grid(cells: Mapping[tuple[str, str], Tally], title: str) -> str:
     return "".join(parts)
 
 
-def columns(rows: Sequence[tuple[str, Tally]], notes: Mapping[str, Sequence[str]], title: str) -> str:
+def columns(
+    rows: Sequence[tuple[str, Tally]], notes: Mapping[str, Sequence[str]], title: str
+) -> str:
     """Vertical stacked bars (e.g. by year), counts below, the law entering force marked."""
     bw, gap, top, plot = 38, 10, 20, 200
     width = 60 + len(rows) * (bw + gap)
@@ -174,6 +172,27 @@ def columns(rows: Sequence[tuple[str, Tally]], notes: Mapping[str, Sequence[str]
                 f'font-size="13">▲<title>In force from {_e(label)}: '
                 f"{_e('; '.join(notes[label]))}</title></text>"
             )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def facts_chart(counts: Sequence[tuple[str, int]], total: int, title: str) -> str:
+    """Horizontal bars: how many open pairs each missing fact decides."""
+    label_w, bar_w, h = 230, 330, 22
+    width, height = label_w + bar_w + 120, h * len(counts) + 10
+    parts = [
+        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+        f"<title>{_e(title)}</title>"
+    ]
+    for i, (fact, n) in enumerate(counts):
+        y = 5 + i * h
+        w = bar_w * n / total if total else 0
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{_e(fact)}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{h - 6}" '
+            f'fill="{COLOURS["possible"]}"><title>{_e(fact)}: {n:,} of {total:,}</title></rect>'
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 15}">{n:,} ({_pct(n, total)})</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -217,7 +236,7 @@ def _ruleset_section(result: AuditResult, a: RulesetAudit) -> str:
     out.append(bars(rel, f"{rs.id}: duty by rank relation"))
     out.append(_tally_table(rel, "observer is"))
     if a.by_year:
-        years = sorted((k for k in a.by_year if isinstance(k, int)))
+        years = sorted(k for k in a.by_year if isinstance(k, int))
         rows = [(str(y), a.by_year[y]) for y in years]
         notes = {str(y): a.law_by_year.get(y, []) for y in years}
         out.append("<h3>By year, with the law entering force</h3>")
@@ -238,6 +257,9 @@ def _ruleset_section(result: AuditResult, a: RulesetAudit) -> str:
         out.append(
             "<p>Facts whose absence most often leaves the duty open (pairs with the duty "
             f"possible but not certain: {open_:,}; a pair may need several facts):</p>"
+        )
+        out.append(facts_chart(a.deciding.most_common(), open_, f"{rs.id}: missing facts"))
+        out.append(
             f'<table><tr><th class="l">missing fact</th><th>pairs it decides</th>'
             f"<th>share</th></tr>{rows_d}</table>"
         )
@@ -294,7 +316,9 @@ def _accounting(result: AuditResult) -> str:
             f"<th>rows</th></tr>{rows_u}</table>"
         )
     else:
-        out.append("<p>Every coded value met is mapped or declared unmappable by the crosswalk.</p>")
+        out.append(
+            "<p>Every coded value met is mapped or declared unmappable by the crosswalk.</p>"
+        )
     if p.conflicts:
         out.append(
             "<p>Records whose values disagree (fact unknown): "
@@ -311,8 +335,9 @@ def _accounting(result: AuditResult) -> str:
 def _facts(result: AuditResult) -> str:
     cw = result.crosswalk
     held = "".join(
-        f'<tr><td class="l">{_e(k)}</td><td class="l">{_e(", ".join(f.columns or f.flags.values()))}'
-        f'</td><td class="l">{_e(f.note or "")}</td></tr>'
+        f'<tr><td class="l">{_e(k)}</td>'
+        f'<td class="l">{_e(", ".join(f.columns or f.flags.values()))}</td>'
+        f'<td class="l">{_e(f.note or "")}</td></tr>'
         for k, f in cw.facts.items()
     )
     unknown = "".join(
@@ -329,7 +354,7 @@ def _facts(result: AuditResult) -> str:
         "<h2>What the data holds, and what it does not</h2>"
         f'<table><tr><th class="l">fact</th><th class="l">read from</th><th class="l">how</th></tr>'
         f"{held}</table>"
-        f'<p>Facts the data never holds (unknown; every value they could take is reasoned over, '
+        f"<p>Facts the data never holds (unknown; every value they could take is reasoned over, "
         f'never defaulted):</p><table><tr><th class="l">fact</th><th class="l">why</th></tr>'
         f"{unknown}</table>"
     )
@@ -356,7 +381,8 @@ def render_html(result: AuditResult) -> str:
 <title>Duty-to-intervene audit: {_e(cw.title)}</title><style>{_STYLE}</style></head>
 <body>
 <h1>Duty-to-intervene audit: {_e(cw.title)}</h1>
-<p>{_e(cw.record)} Source: {_e(cw.source.publisher)} (<a href="{_e(cw.source.url)}">{_e(cw.source.url)}</a>).
+<p>{_e(cw.record)} Source: {_e(cw.source.publisher)}
+(<a href="{_e(cw.source.url)}">{_e(cw.source.url)}</a>).
 Crosswalk <code>{_e(cw.crosswalk)}</code>; ruleset(s) {_e(names)}.</p>
 <p><b>{p.records:,}</b> records; <b>{result.pairs:,}</b> observer pairs (an officer who
 used force and another officer on scene) from <b>{p.evaluable:,}</b> records.</p>
@@ -375,4 +401,4 @@ for none. {_e(DISCLAIMER)}</p>
 """
 
 
-__all__ = ["bars", "columns", "grid", "render_html"]
+__all__ = ["bars", "columns", "facts_chart", "grid", "render_html"]

@@ -46,13 +46,16 @@ class Tally:
     absent: int = 0
 
     def add(self, status: str, n: int = 1) -> None:
+        """Count `n` pairs of `status`."""
         setattr(self, status, getattr(self, status) + n)
 
     @property
     def total(self) -> int:
+        """Pairs counted."""
         return self.certain + self.possible + self.absent
 
     def as_dict(self) -> dict[str, int]:
+        """The counts as JSON."""
         return {"certain": self.certain, "possible": self.possible, "absent": self.absent}
 
 
@@ -87,23 +90,31 @@ class AuditResult:
 
     @property
     def pairs(self) -> int:
-        return self.prepared.pairs.num_rows
+        """Observer pairs decided (per ruleset)."""
+        return int(self.prepared.pairs.num_rows)
 
 
 def _assume(table: pa.Table, cw: Crosswalk, assumptions: Mapping[str, Any]) -> pa.Table:
     """Set facts the data does not hold to the auditor's stated values."""
     names = {f.name: f for f in SITUATION_FIELDS}
     issues = []
-    for name, value in assumptions.items():
+    for name in assumptions:
         if name not in names:
             issues.append(f"no fact {name!r}")
         elif name in cw.facts:
-            issues.append(f"{name!r} is read from the data; only facts it does not hold are assumed")
+            issues.append(
+                f"{name!r} is read from the data; only facts it does not hold are assumed"
+            )
     if issues:
         raise CrosswalkError(
             [
-                Issue("audit_bad_assumption", m, SourceLocation("--assume"), help="assume only "
-                      "facts the crosswalk declares unknown: " + ", ".join(cw.unknown))
+                Issue(
+                    "audit_bad_assumption",
+                    m,
+                    SourceLocation("--assume"),
+                    help="assume only "
+                    "facts the crosswalk declares unknown: " + ", ".join(cw.unknown),
+                )
                 for m in issues
             ]
         )
@@ -166,9 +177,7 @@ def _tally(audit: RulesetAudit, status: np.ndarray) -> None:
     audit.not_evaluated.update(str(e) for e in errors)
 
     def group(keys: list[Any], into: dict[Any, Tally]) -> None:
-        counts: Counter[tuple[Any, int]] = Counter(
-            zip(keys, status.tolist(), strict=True)
-        )
+        counts: Counter[tuple[Any, int]] = Counter(zip(keys, status.tolist(), strict=True))
         for (k, s), n in counts.items():
             if s >= 0:
                 into.setdefault(k, Tally()).add(STATUSES[s], n)
@@ -185,7 +194,9 @@ def _tally(audit: RulesetAudit, status: np.ndarray) -> None:
     )
     actor = r["actor.rank"].to_pylist() if "actor.rank" in r.column_names else [None] * len(status)
     observer = (
-        r["observer.rank"].to_pylist() if "observer.rank" in r.column_names else [None] * len(status)
+        r["observer.rank"].to_pylist()
+        if "observer.rank" in r.column_names
+        else [None] * len(status)
     )
     rel = [
         relation(Rank(o), Rank(a)).value if a and o else "unknown"
@@ -195,7 +206,7 @@ def _tally(audit: RulesetAudit, status: np.ndarray) -> None:
     dates = r["date"]
     if dates.null_count < len(dates):
         years = pc.year(dates).to_pylist()
-        group([y if y is not None else "unknown" for y in years], audit.by_year)  # type: ignore[arg-type]
+        group([y if y is not None else "unknown" for y in years], audit.by_year)
         audit.law_by_year = _law_by_year(
             audit.ruleset, sorted(k for k in audit.by_year if isinstance(k, int))
         )
@@ -263,8 +274,10 @@ def audit(
                 batch,
                 as_of=None if by_record_date else as_of,
                 date_column="date" if by_record_date else None,
-                keep=KEEP + tuple(
-                    c for c in ("actor.rank", "observer.rank", "force.type", "subject.resistance")
+                keep=KEEP
+                + tuple(
+                    c
+                    for c in ("actor.rank", "observer.rank", "force.type", "subject.resistance")
                     if c in pairs.column_names
                 ),
             )

@@ -10,9 +10,7 @@ from typing import Any, TextIO
 from intervene_rules.cli.options import add_colour_option, iso_date
 from intervene_rules.cli.render import fail, render_issues, use_colour
 
-_MISSING_EXTRA = (
-    "the audit needs the [audit] extra (pyarrow): pip install 'intervene_rules[audit]'"
-)
+_MISSING_EXTRA = "the audit needs the [audit] extra (pyarrow): pip install 'intervene_rules[audit]'"
 
 
 def _assumption(text: str) -> tuple[str, Any]:
@@ -98,9 +96,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         rulesets = [load_ruleset(args.ruleset)]
         if args.compare:
             rulesets.append(load_ruleset(args.compare))
-        bar = ProgressBar(
-            "audit", err, enabled=False if args.no_progress else None, unit="pairs"
-        )
+        bar = ProgressBar("audit", err, enabled=False if args.no_progress else None, unit="pairs")
         result = audit(
             cw,
             args.data,
