@@ -102,16 +102,69 @@ def _scenarios(m: re.Match[str]) -> str:
     return "```markdown\n" + text.rstrip() + "\n```"
 
 
+_AUDIT = re.compile(r"^<!-- audit: (?P<cw>[\w-]+) (?P<rid>[\w-]+) (?P<part>\w+) -->$", re.M)
+_AUDITS: dict[tuple[str, str], Any] = {}
+
+
+def _audit(m: re.Match[str]) -> str:
+    """A part of the audit of a committed sample, made by the tool at build time."""
+    from pathlib import Path
+
+    from intervene_rules import load_ruleset
+    from intervene_rules.audit import load_crosswalk
+    from intervene_rules.audit import report as rp
+    from intervene_rules.audit.run import RELATION_ORDER, audit
+
+    key = (m["cw"], m["rid"])
+    if key not in _AUDITS:
+        sample = Path(__file__).resolve().parents[2] / "samples" / m["cw"]
+        _AUDITS[key] = audit(
+            load_crosswalk(m["cw"]),
+            sample,
+            [load_ruleset(m["rid"])],
+            by_record_date=True,
+            assume={"misconduct": []},
+        )
+    result = _AUDITS[key]
+    a = result.audits[0]
+    p = result.prepared
+    part = m["part"]
+    if part == "counts":
+        o = a.overall
+        return (
+            f"| records | evaluated | rejected | not evaluable | observer pairs | duty certain "
+            f"| duty possible | no duty |\n|---|---|---|---|---|---|---|---|\n"
+            f"| {p.records:,} | {p.evaluable:,} | {sum(p.rejected.values()):,} | "
+            f"{sum(p.not_evaluable.values()):,} | {result.pairs:,} | {o.certain:,} | "
+            f"{o.possible:,} | {o.absent:,} |"
+        )
+    if part == "grid":
+        return rp.legend() + rp.grid(a.by_force_resistance, "duty by force and resistance")
+    if part == "relation":
+        rows = [(r, a.by_relation[r]) for r in RELATION_ORDER if r in a.by_relation]
+        return rp.legend() + rp.bars(rows, "duty by rank relation")
+    if part == "year":
+        years = sorted(k for k in a.by_year if isinstance(k, int))
+        rows = [(str(y), a.by_year[y]) for y in years]
+        notes = {str(y): a.law_by_year.get(y, []) for y in years}
+        return rp.legend() + rp.columns(rows, notes, "duty by year")
+    if part == "facts":
+        return rp.facts_chart(a.deciding.most_common(), a.overall.possible, "missing facts")
+    raise ValueError(f"unknown audit part {part!r}")
+
+
 def on_page_markdown(markdown: str, page: Any, config: Any, files: Files) -> str:
     """Put the tool's own output where a page marks it: worked examples cannot drift.
 
     `<!-- output: range|changes RULESET DATE -->` after a JSON block: its `--explain` text;
     `<!-- timeline: FILE -->`: a bundled example timeline's picture and text;
-    `<!-- scenarios: RULESET COUNT SEED PART -->`: generated role-play scenarios.
+    `<!-- scenarios: RULESET COUNT SEED PART -->`: generated role-play scenarios;
+    `<!-- audit: CROSSWALK RULESET PART -->`: a chart of the audit of a committed sample.
     """
     markdown = _TIMELINE.sub(_timeline, markdown)
     markdown = _REVIEW.sub(_review, markdown)
     markdown = _SCENARIOS.sub(_scenarios, markdown)
+    markdown = _AUDIT.sub(_audit, markdown)
     if "<!-- output:" not in markdown:
         return markdown
     from intervene_rules import evaluate, evaluate_partial, load_ruleset

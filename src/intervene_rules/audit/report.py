@@ -14,7 +14,7 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from intervene_rules.audit.run import STATUSES, AuditResult, RulesetAudit, Tally
+from intervene_rules.audit.run import RELATION_ORDER, STATUSES, AuditResult, RulesetAudit, Tally
 from intervene_rules.decision import DISCLAIMER
 from intervene_rules.vocabulary import ForceType, Resistance
 
@@ -29,7 +29,6 @@ FORCE_ORDER: tuple[str, ...] = (
     "unknown",
 )
 RESISTANCE_ORDER: tuple[str, ...] = (*(r.value for r in Resistance), "unknown")
-RELATION_ORDER = ("junior", "same", "senior", "unknown")
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 _STYLE = """
 body{font:15px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:1.5em;color:#222}
@@ -47,7 +46,7 @@ def _e(x: Any) -> str:
     return html.escape(str(x))
 
 
-def _legend() -> str:
+def legend() -> str:
     items = "".join(
         f'<span><i class="sw" style="background:{COLOURS[s]}"></i>{_e(LABELS[s])}</span>'
         for s in STATUSES
@@ -387,7 +386,7 @@ Crosswalk <code>{_e(cw.crosswalk)}</code>; ruleset(s) {_e(names)}.</p>
 <p><b>{p.records:,}</b> records; <b>{result.pairs:,}</b> observer pairs (an officer who
 used force and another officer on scene) from <b>{p.evaluable:,}</b> records.</p>
 {assumed}
-{_legend()}
+{legend()}
 <p class="note">A pair's duty to intervene is <i>certain</i> when it is owed whatever the facts
 the records do not hold; <i>possible</i> when it is owed for some of their values; absent when
 for none. {_e(DISCLAIMER)}</p>

@@ -31,6 +31,7 @@ from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.vocabulary import Duty, Rank, relation
 
 STATUSES = ("certain", "possible", "absent")
+RELATION_ORDER = ("junior", "same", "senior", "unknown")
 BATCH = 65_536
 KEEP = ("record", "observer_record", "incident", "date", "file", "row")
 
@@ -310,4 +311,4 @@ def _empty(rs: Ruleset, pairs: pa.Table) -> pa.Table:
     return evaluate_batch(rs, pairs.slice(0, 0), keep=KEEP)
 
 
-__all__ = ["STATUSES", "AuditResult", "RulesetAudit", "Tally", "audit"]
+__all__ = ["RELATION_ORDER", "STATUSES", "AuditResult", "RulesetAudit", "Tally", "audit"]
