@@ -12,10 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intervene_rules.errors import Issue, RulesetError
 from intervene_rules.location import SourceLocation
+
+if TYPE_CHECKING:
+    from intervene_rules.ruleset.load import Layer
 
 SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -40,12 +43,12 @@ def repository_root(targets: Sequence[str]) -> Path:
 class _Base:
     """A layer outside the root, reached through an `extends` entry of a checked file."""
 
-    layer: Any  # load.Layer
+    layer: Layer
     via: tuple[str, ...]  # ids of the layers from the `extends` entry down to this one
     entry: SourceLocation  # the `extends` entry of the checked file
 
 
-def _layers(targets: Sequence[str]) -> Iterator[tuple[Any, Any]]:
+def _layers(targets: Sequence[str]) -> Iterator[tuple[Layer, list[Layer]]]:
     """(checked top layer, its merged layers) of each target that loads that far."""
     from intervene_rules.ruleset.load import load_layers
 
@@ -57,7 +60,7 @@ def _layers(targets: Sequence[str]) -> Iterator[tuple[Any, Any]]:
         yield merged.layers[-1], merged.layers
 
 
-def _walk(layer: Any, via: tuple[str, ...]) -> Iterator[tuple[Any, tuple[str, ...]]]:
+def _walk(layer: Layer, via: tuple[str, ...]) -> Iterator[tuple[Layer, tuple[str, ...]]]:
     yield layer, via
     for parent in layer.parents:
         yield from _walk(parent, (*via, layer.spec.id))
@@ -108,8 +111,8 @@ def _in_base(base: _Base, issue: Issue) -> str:
     from intervene_rules.ruleset.load import bundled_dir
 
     layer = base.layer
-    bundled = layer.path.is_relative_to(bundled_dir().resolve())
-    kind = "bundled" if bundled else str(layer.path)
+    file = layer.path or Path(layer.doc.file)  # bases are read from files: a path
+    kind = "bundled" if file.is_relative_to(bundled_dir().resolve()) else str(file)
     if base.via:
         kind += ", through " + ", ".join(base.via)
     where = f"{issue.loc}"
