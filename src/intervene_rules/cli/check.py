@@ -27,6 +27,14 @@ def add_parser(sub: Any) -> None:
     )
     ck.add_argument("paths", nargs="+", help="ruleset files, directories, or bundled ids")
     ck.add_argument("--format", choices=["text", "json", "sarif"], default="text")
+    ck.add_argument(
+        "--sarif-root",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="with --format sarif: give file locations relative to DIR (default: the git work "
+        "tree of the first checked file, else the current directory)",
+    )
     add_colour_option(ck)
     ck.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     ck.add_argument(
@@ -101,6 +109,10 @@ def _as_of(text: str | None) -> dt.date | Literal["all"] | None:
     return dt.date.fromisoformat(text) if text else None
 
 
+def _sarif(args: argparse.Namespace, issues: list[Issue]) -> dict[str, Any]:
+    return to_sarif(issues, _targets(args.paths), args.sarif_root)
+
+
 def _quick(args: argparse.Namespace, out: TextIO) -> int:
     """`check --quick`: every ruleset loaded and compiled, its errors located; no analysis."""
     from intervene_rules.errors import RulesetError
@@ -131,7 +143,7 @@ def _quick(args: argparse.Namespace, out: TextIO) -> int:
         }
         print(json.dumps(payload, indent=2), file=out)
     elif args.format == "sarif":
-        print(json.dumps(to_sarif(issues), indent=2), file=out)
+        print(json.dumps(_sarif(args, issues), indent=2), file=out)
     else:
         if issues:
             print(
@@ -205,7 +217,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         }
         print(json.dumps(payload, indent=2), file=out)
     elif args.format == "sarif":
-        print(json.dumps(to_sarif(issues), indent=2), file=out)
+        print(json.dumps(_sarif(args, issues), indent=2), file=out)
     else:
         if issues:
             text = render_issues(sorted(issues, key=_position), colour=use_colour(out, args.color))

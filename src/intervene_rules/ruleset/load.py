@@ -72,6 +72,8 @@ class Layer:
     kept: dict[str, tuple[int, ...]] = field(default_factory=dict)
     parents: list[Layer] = field(default_factory=list)
     """The layers its `extends` entries named, in order (a bundle records them)."""
+    path: Path | None = None
+    """The file it was read from (resolved); None for a document of a bundle."""
 
     def loc(self, *path: str | int) -> SourceLocation:
         """Location of a path inside this file."""
@@ -424,7 +426,10 @@ def _read_layer(path: Path, state: _Load) -> Layer | None:
     issues.extend(found)
     if doc is None:
         return None
-    return _accept(doc, found, state)
+    layer = _accept(doc, found, state)
+    if layer is not None:
+        layer.path = path.resolve()
+    return layer
 
 
 def _accept(doc: Document, found: list[Issue], state: _Load) -> Layer | None:
