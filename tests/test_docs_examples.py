@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from intervene_rules import load_ruleset
+from intervene_rules.ruleset._yaml import Document
 from intervene_rules.testing.scenarios import run_scenarios
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "policy-teams.md"
@@ -123,7 +124,7 @@ def _path(text: str) -> tuple[str | int, ...]:
     return tuple(int(i) if i else name for i, name in _PATH_PART.findall(text))
 
 
-def _written(doc: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+def _written(doc: Document, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """`path` with the dotted parts of a condition key joined as the document writes them."""
     out: list[str | int] = []
     rest = list(path)
@@ -139,7 +140,7 @@ def _written(doc: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
     return tuple(out)
 
 
-def expected_position(line: str, file: str, doc: Any) -> tuple[int, int] | None:
+def expected_position(line: str, file: str, doc: Document) -> tuple[int, int] | None:
     """Where the bundled file has what a quote of it on `line` of the docs points at.
 
     A finding `(at path)` is at that path; a condition `(rule r)` is at its field's key in
@@ -178,7 +179,7 @@ def quote_mismatches(text: str, rulesets: Path) -> list[str]:
     """Quotes `file.yaml:L[:C]` of a bundled file whose position is not the one it names."""
     from intervene_rules.ruleset._yaml import parse
 
-    docs: dict[str, Any] = {}
+    docs: dict[str, Document] = {}
     bad = []
     for line in text.splitlines():
         for m in _QUOTE.finditer(line):
@@ -186,7 +187,9 @@ def quote_mismatches(text: str, rulesets: Path) -> list[str]:
             if not path.is_file():
                 continue  # a file of the reader's own (agency.yaml)
             if m["file"] not in docs:
-                docs[m["file"]] = parse(path.read_bytes(), m["file"])[0]
+                doc = parse(path.read_bytes(), m["file"])[0]
+                assert doc is not None
+                docs[m["file"]] = doc
             quoted = (int(m["line"]), int(m["col"] or 0))
             if quoted[:1] == (1,) and "(at " not in line:
                 continue  # the file as a whole
@@ -206,7 +209,9 @@ def test_the_docs_quote_positions_in_bundled_files_as_they_are() -> None:
     pages = _doc_pages()
     quoted = [p for p in pages if "federal-baseline.yaml:" in p.read_text(encoding="utf-8")]
     assert quoted  # the guide quotes positions: the check below has something to check
-    bad = [f"{p.name}: {b}" for p in pages for b in quote_mismatches(p.read_text("utf-8"), RULESETS)]
+    bad = [
+        f"{p.name}: {b}" for p in pages for b in quote_mismatches(p.read_text("utf-8"), RULESETS)
+    ]
     assert bad == []
 
 

@@ -61,8 +61,11 @@ def _operand(spec: FieldSpec, op: Op) -> dict[str, Any]:
 
 
 def field_test(spec: FieldSpec) -> dict[str, Any]:
-    """The test of one field: a value (eq), a list (in, or contains_any on a set), or
-    `{operator: operand}` with the operators of the field's kind."""
+    """The test of one field as written.
+
+    A value (eq), a list (in; contains_any on a set), or `{operator: operand}` with the
+    operators of the field's kind.
+    """
     ops = sorted(ops_for(spec.kind))
     forms: list[dict[str, Any]] = []
     if spec.kind != "set":
@@ -110,7 +113,7 @@ def ruleset_schema() -> dict[str, Any]:
     schema = RulesetSpec.model_json_schema(mode="validation")
     schema["$defs"]["Condition"] = condition_schema()
     schema["title"] = "intervene ruleset (one layer)"
-    return _resolved({"$schema": DIALECT, **schema})
+    return resolved({"$schema": DIALECT, **schema})
 
 
 def scenario_situation_schema() -> dict[str, Any]:
@@ -133,9 +136,7 @@ def scenario_situation_schema() -> dict[str, Any]:
 
 def scenarios_schema() -> dict[str, Any]:
     """The JSON Schema of a scenario file (`*.scenarios.yaml`) as written."""
-    _, top = models_json_schema(
-        [(ScenarioFileSpec, "validation"), (ScenarioSpec, "validation")]
-    )
+    _, top = models_json_schema([(ScenarioFileSpec, "validation"), (ScenarioSpec, "validation")])
     defs: dict[str, Any] = top["$defs"]
     # the situation's own definitions, prefixed so they cannot clash with the file's
     situation = _retarget(scenario_situation_schema(), "#/$defs/", "#/$defs/Situation")
@@ -144,10 +145,10 @@ def scenarios_schema() -> dict[str, Any]:
     defs["ScenarioSituation"] = situation
     schema = copy.deepcopy(defs.pop("ScenarioFileSpec"))
     schema["title"] = "intervene scenario file"
-    return _resolved({"$schema": DIALECT, **schema, "$defs": defs})
+    return resolved({"$schema": DIALECT, **schema, "$defs": defs})
 
 
-def _resolved(schema: dict[str, Any]) -> dict[str, Any]:
+def resolved(schema: dict[str, Any]) -> dict[str, Any]:
     """`schema` with each `{WRITTEN_AS: name}` a `$ref` to its definition (which must exist)."""
     defs = schema["$defs"]
 
@@ -190,6 +191,7 @@ __all__ = [
     "SCHEMAS",
     "condition_schema",
     "field_test",
+    "resolved",
     "ruleset_schema",
     "scenario_situation_schema",
     "scenarios_schema",
