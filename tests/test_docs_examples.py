@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from intervene_rules import load_ruleset
+from intervene_rules.ruleset._yaml import Document
 from intervene_rules.testing.scenarios import run_scenarios
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "policy-teams.md"
@@ -106,3 +107,119 @@ def test_the_review_pages_responses_example_loads_and_reviews() -> None:
     t = load_timeline("t.yaml", text=(root / "training-prone-restraint.yaml").read_text())
     result = review(load_ruleset("minneapolis-pd"), t, responses, doc=doc)
     assert {d.status for d in result.duties if d.observer == "Baker"} >= {"met", "late"}
+
+
+# --- positions the docs quote in bundled files ----------------------------------------------
+
+RULESETS = GUIDE.parents[1] / "rulesets"
+_QUOTE = re.compile(r"(?<![\w-])(?P<file>[a-z][\w.-]*\.yaml):(?P<line>\d+)(?::(?P<col>\d+))?")
+_AT = re.compile(r"\(at (?P<path>[^)]+)\)")
+_RULE = re.compile(r"\(rule (?P<rule>\w+)\)")
+_PATH_PART = re.compile(r"\[(\d+)\]|\.?([^.\[\]]+)")
+
+
+def _path(text: str) -> tuple[str | int, ...]:
+    """`rules[1].when.force.type` -> ("rules", 1, "when", "force", "type") (dotted field
+    names are one key of a condition: joined back where the document has them so)."""
+    return tuple(int(i) if i else name for i, name in _PATH_PART.findall(text))
+
+
+def _written(doc: Document, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """`path` with the dotted parts of a condition key joined as the document writes them."""
+    out: list[str | int] = []
+    rest = list(path)
+    while rest:
+        for n in range(len(rest), 0, -1):
+            key = ".".join(str(p) for p in rest[:n]) if n > 1 else rest[0]
+            if (*out, key) in doc.locs:
+                out.append(key)
+                rest = rest[n:]
+                break
+        else:
+            return (*out, *rest)
+    return tuple(out)
+
+
+def expected_position(line: str, file: str, doc: Document) -> tuple[int, int] | None:
+    """Where the bundled file has what a quote of it on `line` of the docs points at.
+
+    A finding `(at path)` is at that path; a condition `(rule r)` is at its field's key in
+    rule r's `when`; a rule listed by id is at the rule; a scenario named on the line is at
+    the scenario; `:1:1` is the file as a whole. None: the quote is of nothing we can find.
+    """
+    data = doc.data
+    if (m := _AT.search(line)) is not None:
+        path = _written(doc, _path(m["path"]))
+        if path not in doc.locs:
+            return None
+        value: Any = data
+        for part in path:
+            value = value[part]
+        if isinstance(value, str) and f"'{value}'" not in line:
+            return None  # the path names another entry than the one the message quotes
+        return doc.locs.get(path)
+    if file.endswith(".scenarios.yaml"):
+        for i, sc in enumerate(data["scenarios"]):
+            if re.search(rf"(?<!\w){re.escape(sc['name'])}(?!\w)", line):
+                return doc.locs.get(("scenarios", i))
+        return None
+    rules = {r["id"]: i for i, r in enumerate(data.get("rules", []))}
+    if (m := _RULE.search(line)) is not None:
+        field = line.split()[0]
+        base = ("rules", rules[m["rule"]], "when")
+        hits = [p for p in doc.locs if p[: len(base)] == base and p[-1:] == (field,)]
+        return doc.locs[hits[0]] if len(hits) == 1 else None
+    first = line.split()[0] if line.split() else ""
+    if first in rules:
+        return doc.locs.get(("rules", rules[first]))
+    return None
+
+
+def quote_mismatches(text: str, rulesets: Path) -> list[str]:
+    """Quotes `file.yaml:L[:C]` of a bundled file whose position is not the one it names."""
+    from intervene_rules.ruleset._yaml import parse
+
+    docs: dict[str, Document] = {}
+    bad = []
+    for line in text.splitlines():
+        for m in _QUOTE.finditer(line):
+            path = rulesets / m["file"]
+            if not path.is_file():
+                continue  # a file of the reader's own (agency.yaml)
+            if m["file"] not in docs:
+                doc = parse(path.read_bytes(), m["file"])[0]
+                assert doc is not None
+                docs[m["file"]] = doc
+            quoted = (int(m["line"]), int(m["col"] or 0))
+            if quoted[:1] == (1,) and "(at " not in line:
+                continue  # the file as a whole
+            want = expected_position(line, m["file"], docs[m["file"]])
+            if want is None or (want[0], want[1] if m["col"] else 0) != quoted:
+                bad.append(f"{m.group(0)} (should be {want}): {line.strip()[:80]}")
+    return bad
+
+
+def _doc_pages() -> list[Path]:
+    if not RULESETS.is_dir():
+        pytest.skip(f"{RULESETS} is not here (tests run from a clone of the repository)")
+    return [*sorted(GUIDE.parent.glob("*.md")), GUIDE.parents[1] / "README.md"]
+
+
+def test_the_docs_quote_positions_in_bundled_files_as_they_are() -> None:
+    pages = _doc_pages()
+    quoted = [p for p in pages if "federal-baseline.yaml:" in p.read_text(encoding="utf-8")]
+    assert quoted  # the guide quotes positions: the check below has something to check
+    bad = [
+        f"{p.name}: {b}" for p in pages for b in quote_mismatches(p.read_text("utf-8"), RULESETS)
+    ]
+    assert bad == []
+
+
+def test_a_quote_one_line_off_is_found() -> None:
+    text = GUIDE.read_text(encoding="utf-8") if GUIDE.is_file() else ""
+    _doc_pages()
+    m = re.search(r"federal-baseline\.yaml:(\d+):5", text)
+    assert m is not None
+    shifted = text.replace(m.group(0), f"federal-baseline.yaml:{int(m[1]) + 1}:5", 1)
+    assert quote_mismatches(text, RULESETS) == []
+    assert len(quote_mismatches(shifted, RULESETS)) == 1

@@ -148,6 +148,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"review"}),
     frozenset({"__init__"}),
     frozenset({"analysis", "testing", "reference", "service", "roleplay"}),
+    frozenset({"yaml_schemas"}),
     frozenset({"cli"}),
 )
 """Rooms of the package from the bottom (the contract's words) to the top (the command)."""

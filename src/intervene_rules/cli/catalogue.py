@@ -12,7 +12,9 @@ from intervene_rules.cli.render import render_issues, use_colour
 def add_parsers(sub: Any) -> None:
     """Add the `schema` and `list` subcommands."""
     sc = sub.add_parser(
-        "schema", help="print the JSON Schema of the input, the output or a decision record"
+        "schema",
+        help="print the JSON Schema of the input, the output, a decision record, or of the "
+        "ruleset and scenario files (`ruleset`, `scenarios`: for editor completion)",
     )
     sc.add_argument(
         "--ruleset",
@@ -33,6 +35,8 @@ def add_parsers(sub: Any) -> None:
             "timeline-result",
             "responses",
             "review",
+            "ruleset",
+            "scenarios",
         ],
     )
     ls = sub.add_parser("list", help="list the bundled rulesets")
@@ -70,6 +74,11 @@ def run_schema(args: argparse.Namespace, out: TextIO) -> int:
         from intervene_rules.ruleset import load_ruleset
 
         print(json.dumps(load_ruleset(args.ruleset).situation_schema(), indent=2), file=out)
+        return 0
+    if args.which in ("ruleset", "scenarios"):
+        from intervene_rules.yaml_schemas import SCHEMAS
+
+        print(json.dumps(SCHEMAS[args.which](), indent=2), file=out)
         return 0
     if args.which == "situation":
         from intervene_rules.situation import situation_schema

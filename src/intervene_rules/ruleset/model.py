@@ -7,13 +7,14 @@ vocabulary, because their errors need field-aware advice ("did you mean force.ty
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -38,6 +39,25 @@ CIRCUIT = r"^(1st|2nd|3rd|[4-9]th|10th|11th|dc|federal)$"
 #: The court of a case source: a circuit, or the Supreme Court (binding in every circuit).
 COURT_CIRCUIT = r"^(1st|2nd|3rd|[4-9]th|10th|11th|dc|federal|supreme_court)$"
 _CFG = ConfigDict(extra="forbid", frozen=True)
+
+#: The key by which a field kept as plain data for a later stage names the definition of
+#: its written form: `intervene_rules.yaml_schemas` builds the definition from the table
+#: that stage checks against and turns the key into a `$ref` to it.
+WRITTEN_AS = "x-written-as"
+
+
+def written_as(name: str) -> WithJsonSchema:
+    """The JSON Schema of a field that is checked later: the definition `name`."""
+    return WithJsonSchema({WRITTEN_AS: name})
+
+
+#: A `when:` condition: plain data here, checked field by field in `compile.py`.
+Condition = Annotated[dict[str, Any], written_as("Condition")]
+#: A stage as written: its name (`determine_action`) or its number (1-5).
+StageInput = (
+    Annotated[str, WithJsonSchema({"type": "string", "enum": [s.key for s in Stage]})]
+    | Annotated[int, Field(ge=1, le=len(Stage))]
+)
 
 
 def check_known_by(value: dt.date | None, info: ValidationInfo) -> dt.date | None:
@@ -327,7 +347,7 @@ class RuleSpec(BaseModel):
 
     id: str = Field(pattern=_ID)
     stage: Stage
-    when: dict[str, Any] | None = Field(
+    when: Condition | None = Field(
         default=None, description="Condition over situation fields and facts; omitted = always."
     )
     then: ThenSpec
@@ -357,7 +377,7 @@ class RuleSpec(BaseModel):
             )
         return self
 
-    @field_validator("stage", mode="before")
+    @field_validator("stage", mode="before", json_schema_input_type=StageInput)
     @classmethod
     def _stage_by_name(cls, value: Any) -> Any:
         if isinstance(value, Stage):
@@ -401,7 +421,7 @@ class ExceptionSpec(BaseModel):
     model_config = _CFG
 
     invariant: int = Field(ge=1, le=8, strict=True, description="Which invariant (1-8).")
-    when: dict[str, Any] = Field(description="The situations the departure covers.")
+    when: Condition = Field(description="The situations the departure covers.")
     reason: str = Field(min_length=1)
     basis: list[BasisEntry] = Field(min_length=1)
 
@@ -433,11 +453,6 @@ class RankAliasSpec(BaseModel):
     @classmethod
     def _ends_after_start(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
         return check_period(value, info, ("effective",), "ended")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _rung_alone(cls, value: Any) -> Any:
-        return {"rank": value} if isinstance(value, str) else value
 
 
 class RulesetSpec(BaseModel):
@@ -479,7 +494,9 @@ class RulesetSpec(BaseModel):
     extends: list[str] = []
     sources: list[SourceSpec] = []
     rank_aliases: dict[str, RankAliasSpec] = Field(
-        default={}, description="The agency's rank titles, each mapped onto a rung."
+        default={},
+        description="The agency's rank titles, each mapped onto a rung: the rung alone "
+        "(`Sergeant: sergeant`) or `{rank: sergeant, basis: [...], note: ...}`.",
     )
     force_grid: ForceGridSpec | None = Field(
         default=None,
@@ -505,3 +522,13 @@ class RulesetSpec(BaseModel):
     @classmethod
     def _ends_after_start(cls, value: dt.date | None, info: ValidationInfo) -> dt.date | None:
         return check_period(value, info, ("effective", "not_before", "in_force_by"), "ended")
+
+    @field_validator(
+        "rank_aliases", mode="before", json_schema_input_type=dict[str, Rank | RankAliasSpec]
+    )
+    @classmethod
+    def _rung_alone(cls, value: Any) -> Any:
+        # the shorthand `Title: rung` is `Title: {rank: rung}`
+        if not isinstance(value, dict):
+            return value
+        return {k: {"rank": v} if isinstance(v, str) else v for k, v in value.items()}

@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_val
 
 from intervene_rules.fields import default_situation
 from intervene_rules.location import SourceLocation
-from intervene_rules.ruleset.model import check_iso_duration
+from intervene_rules.ruleset.model import check_iso_duration, written_as
 from intervene_rules.situation import Situation
 from intervene_rules.vocabulary import Action, Duty, Method, Rank
 
@@ -34,6 +34,9 @@ default the field table declares for it."""
 
 _CFG = ConfigDict(extra="forbid", frozen=True)
 _NAME = r"^[a-z][a-z0-9_]*$"
+
+#: A partial situation as written: plain data here, merged with the defaults, then checked.
+PartialSituationInput = Annotated[dict[str, Any], written_as("ScenarioSituation")]
 
 
 class DutySet(BaseModel):
@@ -142,12 +145,12 @@ class ScenarioSpec(BaseModel):
     as_of: dt.date | None = Field(
         default=None, description="Date whose law and policy apply (default: the file's)."
     )
-    situation: dict[str, Any] = Field(
+    situation: PartialSituationInput = Field(
         default={}, description="A partial situation; the rest comes from the defaults."
     )
     expect: ExpectSpec = Field(description="What the decision must be.")
 
-    @field_validator("source", mode="before")
+    @field_validator("source", mode="before", json_schema_input_type=str | list[str])
     @classmethod
     def _one_or_many(cls, value: Any) -> Any:
         return [value] if isinstance(value, str) else value
@@ -164,7 +167,7 @@ class ScenarioFileSpec(BaseModel):
         description="Bundled ruleset id or a path relative to this file; default: the file "
         "name before '.scenarios.yaml'.",
     )
-    defaults: dict[str, Any] = Field(
+    defaults: PartialSituationInput = Field(
         default={}, description="A partial situation merged under every scenario."
     )
     as_of: dt.date | None = Field(
@@ -172,8 +175,10 @@ class ScenarioFileSpec(BaseModel):
         description="Date whose law and policy apply to every scenario (default: the day the "
         "scenarios run).",
     )
-    scenarios: list[Any] = Field(
-        min_length=1, description="The scenarios (each checked as a `ScenarioSpec`)."
+    scenarios: list[Annotated[Any, written_as("ScenarioSpec")]] = Field(
+        min_length=1,
+        description="The scenarios (each checked on its own as a `ScenarioSpec`, so that each "
+        "reports its own errors).",
     )
 
 
