@@ -147,7 +147,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"timeline"}),
     frozenset({"review"}),
     frozenset({"__init__"}),
-    frozenset({"analysis", "testing", "reference", "service", "roleplay"}),
+    frozenset({"analysis", "testing", "reference", "service", "roleplay", "audit"}),
     frozenset({"yaml_schemas"}),
     frozenset({"cli"}),
 )
