@@ -158,6 +158,10 @@ def expected_position(line: str, file: str, doc: Document) -> tuple[int, int] | 
         if isinstance(value, str) and f"'{value}'" not in line:
             return None  # the path names another entry than the one the message quotes
         return doc.locs.get(path)
+    if (m := re.search(r"\bsource (\w+):", line)) is not None:
+        # a SARIF message names the source a base-layer finding is about
+        ids = [src.get("id") for src in data.get("sources", [])]
+        return doc.locs.get(("sources", ids.index(m[1]))) if m[1] in ids else None
     if file.endswith(".scenarios.yaml"):
         for i, sc in enumerate(data["scenarios"]):
             if re.search(rf"(?<!\w){re.escape(sc['name'])}(?!\w)", line):
