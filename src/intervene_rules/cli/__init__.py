@@ -2,7 +2,8 @@
 
 One module per subcommand group (`evaluate`, `catalogue` for `schema` and `list`, `check`,
 `diff`, `test`, `serve`, `log`, `bundle` for `bundle`, `verify-bundle` and
-`keygen`), one renderer of issues (`render`). The library never imports this package.
+`keygen`, `fmt` (its layout in `yamlfmt`), `init`, `completion`), one renderer of issues
+(`render`). The library never imports this package.
 
 Exit codes: 0 success, 1 the request could not be served (e.g. backend unavailable) or,
 for check/test/diff/log, findings, failures or differences; 2 unreadable input (bad ruleset,
@@ -22,8 +23,11 @@ from intervene_rules.cli import (
     bundle,
     catalogue,
     check,
+    completion,
     diff,
     evaluate,
+    fmt,
+    init,
     log,
     review,
     scenarios,
@@ -54,6 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     timeline.add_parser(sub)
     scenarios.add_parser(sub)
     review.add_parser(sub)
+    fmt.add_parser(sub)
+    init.add_parser(sub)
+    completion.add_parser(sub)
     return p
 
 
@@ -71,7 +78,8 @@ def main(
 
     """
     out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     try:
         if args.command == "evaluate":
             return evaluate.run(args, out, err, stdin)
@@ -99,6 +107,12 @@ def main(
             return scenarios.run(args, out, err)
         if args.command == "review":
             return review.run(args, out, err)
+        if args.command == "fmt":
+            return fmt.run(args, out, err)
+        if args.command == "init":
+            return init.run(args, out, err)
+        if args.command == "completion":
+            return completion.run(args, parser, out)
         return test.run(args, out, err)
     except BrokenPipeError:  # `intervene list | head`: the reader left; not an error
         with contextlib.suppress(OSError):
