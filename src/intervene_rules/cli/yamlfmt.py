@@ -168,6 +168,40 @@ def _is_comment(line: str) -> bool:
     return line.lstrip(" ").startswith("#")
 
 
+def _align_comments(lines: list[str]) -> list[str]:
+    """Each comment line indented as the line after it: the line it is written about.
+
+    `ruamel.yaml` keeps a comment at the column it was written at, which after re-indenting
+    may no longer say which key it belongs to; the order pass reads that from the column.
+    """
+    scalar = _in_scalars(lines)
+    out = list(lines)
+    below = 0  # indentation of the next line that is neither blank nor a comment
+    for i in range(len(lines) - 1, -1, -1):
+        line = lines[i]
+        if scalar[i] or not line.strip():
+            if scalar[i]:
+                below = _indent(line)
+            continue
+        if _is_comment(line) and not _continues_end_comment(lines, i):
+            out[i] = " " * below + line.lstrip(" ")
+        else:
+            below = _indent(line)
+    return out
+
+
+def _continues_end_comment(lines: list[str], i: int) -> bool:
+    """Whether comment line `i` continues, in its column, a comment ending the line above."""
+    column = _indent(lines[i])
+    above = lines[i - 1] if i else ""
+    return (
+        column > 0
+        and not _is_comment(above)
+        and above[column : column + 1] == "#"
+        and above[:column].endswith(" ")
+    )
+
+
 # --- pass 2: key order ----------------------------------------------------------------------
 
 
@@ -203,6 +237,21 @@ def _reorder(lines: list[str], indent: int, shape: Shape, scalar: list[bool]) ->
         ):
             b -= 1
         bounds.append(b)
+    # comments and blank lines after the last key, shallower than the keys, are about what
+    # follows the mapping: they stay at its end
+    end_at = len(lines)
+    while end_at > starts[-1] + 1 and (
+        not lines[end_at - 1].strip()
+        or (
+            _is_comment(lines[end_at - 1])
+            and not scalar[end_at - 1]
+            and _indent(lines[end_at - 1]) < indent
+        )
+    ):
+        end_at -= 1
+    if any(lines[k].strip() for k in range(end_at, len(lines))):
+        tail_lines, lines, scalar = lines[end_at:], lines[:end_at], scalar[:end_at]
+        return _reorder(lines, indent, shape, scalar) + tail_lines
     head = lines[: bounds[0]]
     blocks: list[tuple[str, list[str], list[bool]]] = []
     for n, (b, s) in enumerate(zip(bounds, starts, strict=True)):
@@ -271,17 +320,30 @@ def _reorder_items(lines: list[str], indent: int, shape: Shape, scalar: list[boo
     out = lines[: starts[0]]
     for n, s in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
-        item, marks = lines[s:end], scalar[s:end]
+        # comments (at the items' column or shallower) and blank lines that end an item are
+        # written above the next item, or after the list: not part of this item
+        cut = end
+        while cut > s + 1 and (
+            not lines[cut - 1].strip()
+            or (
+                _is_comment(lines[cut - 1])
+                and not scalar[cut - 1]
+                and _indent(lines[cut - 1]) <= indent
+            )
+        ):
+            cut -= 1
+        item, marks = lines[s:cut], scalar[s:cut]
+        after = lines[cut:end]
         inner = indent + 2
         if _key_at(" " * inner + item[0][inner:], inner) is None:
-            out.extend(item)  # a scalar or flow item: nothing to order
+            out.extend(item + after)  # a scalar or flow item: nothing to order
             continue
         # read the item as a mapping at `inner`, order it, and put the marker back
         plain = [" " * inner + item[0][inner:], *item[1:]]
         done = _reorder(plain, inner, shape, marks)
         lead = next(i for i, line in enumerate(done) if _key_at(line, inner) is not None)
         done[lead] = " " * indent + "- " + done[lead][inner:]
-        out.extend(done)
+        out.extend(done + after)
     return out
 
 
@@ -405,7 +467,7 @@ def format_text(text: str, file: str) -> tuple[str, Kind]:
                 )
             ]
         )
-    lines = _round_trip(text, file).splitlines()
+    lines = _align_comments(_round_trip(text, file).splitlines())
     lines = _reorder(lines, 0, shapes()[kind], _in_scalars(lines))
     lines = _blank_lines(lines, ("rules", "scenarios"))
     result = "\n".join(_wrap_flow(lines)) + "\n"
