@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from intervene_rules.cli import main
-from intervene_rules.cli import yamlfmt
+from intervene_rules.cli import main, yamlfmt
 from intervene_rules.cli.yamlfmt import RULE_ORDER, WIDTH, FormatError, fields_of, format_text
 from intervene_rules.ruleset import load_ruleset
 from intervene_rules.ruleset.load import bundled_dir
 from intervene_rules.ruleset.model import RulesetSpec, RuleSpec
 from intervene_rules.testing.scenarios import load_scenarios
+
 
 def run(*argv: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
@@ -212,7 +212,9 @@ def test_a_layout_that_would_change_meaning_is_refused(
     # plant the fault the guard exists for: a pass that changes a value
     real = yamlfmt._wrap_flow
     monkeypatch.setattr(
-        yamlfmt, "_wrap_flow", lambda lines: [x.replace("Springfield", "Shelbyville") for x in real(lines)]
+        yamlfmt,
+        "_wrap_flow",
+        lambda lines: [x.replace("Springfield", "Shelbyville") for x in real(lines)],
     )
     with pytest.raises(FormatError) as caught:
         format_text(MESSY, "springfield-pd.yaml")
@@ -279,3 +281,41 @@ def test_a_comment_continuing_an_end_of_line_comment_keeps_its_column() -> None:
     assert lines[at].index("#") == lines[at + 1].index("#") == text.index("#") - text.index("ext")
     assert lines[at + 2] == "# a comment under a key, about the next key"
     assert lines[at + 3] == "rules: []"
+
+
+def test_the_formatter_and_completion_libraries_load_only_when_used() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, intervene_rules, intervene_rules.cli; intervene_rules.cli._parser(); "
+        "print(sorted(m for m in ('ruamel', 'ruamel.yaml', 'shtab') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_pre_commit_hook_checks_yaml_files_but_not_dotfiles(tmp_path: Path) -> None:
+    import yaml
+
+    hooks_file = Path(__file__).resolve().parents[1] / ".pre-commit-hooks.yaml"
+    if not hooks_file.is_file():
+        pytest.skip("the pre-commit hooks file is at the repository's root")
+    hook = {h["id"]: h for h in yaml.safe_load(hooks_file.read_text())}["intervene-fmt"]
+    assert hook["entry"] == "intervene fmt --check"
+    chosen = [
+        name
+        for name in (
+            "rulesets/springfield-pd.yaml",
+            "a.scenarios.yml",
+            ".pre-commit-config.yaml",
+            ".github/workflows/ci.yaml",
+            "README.md",
+        )
+        if re.search(hook["files"], name) and not re.search(hook["exclude"], name)
+    ]
+    assert chosen == ["rulesets/springfield-pd.yaml", "a.scenarios.yml"]
+    # the entry is a real command: a tidy file passes
+    tidy = tmp_path / "tidy.yaml"
+    tidy.write_text(format_text(MESSY, "tidy.yaml")[0])
+    assert run(*hook["entry"].split()[1:], str(tidy))[0] == 0
