@@ -2,7 +2,8 @@
 
 One module per subcommand group (`evaluate`, `catalogue` for `schema` and `list`, `check`,
 `diff`, `test`, `serve`, `log`, `bundle` for `bundle`, `verify-bundle` and
-`keygen`, `audit` for `audit` and `crosswalks`), one renderer of issues (`render`). The library never imports this package.
+`keygen`, `fmt` (its layout in `yamlfmt`), `init`, `completion`, `audit` for `audit` and
+`crosswalks`), one renderer of issues (`render`). The library never imports this package.
 
 Exit codes: 0 success, 1 the request could not be served (e.g. backend unavailable) or,
 for check/test/diff/log, findings, failures or differences; 2 unreadable input (bad ruleset,
@@ -23,8 +24,11 @@ from intervene_rules.cli import (
     bundle,
     catalogue,
     check,
+    completion,
     diff,
     evaluate,
+    fmt,
+    init,
     log,
     review,
     scenarios,
@@ -55,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     timeline.add_parser(sub)
     scenarios.add_parser(sub)
     review.add_parser(sub)
+    fmt.add_parser(sub)
+    init.add_parser(sub)
+    completion.add_parser(sub)
     audit.add_parsers(sub)
     return p
 
@@ -73,7 +80,8 @@ def main(
 
     """
     out, err, stdin = out or sys.stdout, err or sys.stderr, stdin or sys.stdin
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     try:
         if args.command == "evaluate":
             return evaluate.run(args, out, err, stdin)
@@ -101,6 +109,12 @@ def main(
             return scenarios.run(args, out, err)
         if args.command == "review":
             return review.run(args, out, err)
+        if args.command == "fmt":
+            return fmt.run(args, out, err)
+        if args.command == "init":
+            return init.run(args, out, err)
+        if args.command == "completion":
+            return completion.run(args, parser, out)
         if args.command == "audit":
             return audit.run(args, out, err)
         if args.command == "crosswalks":
