@@ -20,8 +20,10 @@ HERE = Path(__file__).resolve().parent
 
 
 def _open(path: Path) -> io.TextIOWrapper:
-    raw = gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
-    return io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    """The file as text, line endings and a BOM as they are."""
+    if path.suffix == ".gz":
+        return io.TextIOWrapper(gzip.GzipFile(path, "rb"), encoding="utf-8", newline="")
+    return path.open(encoding="utf-8", newline="")
 
 
 def rows(path: Path) -> Iterator[tuple[list[str], str]]:
@@ -41,6 +43,7 @@ def rows(path: Path) -> Iterator[tuple[list[str], str]]:
 
 
 def write(path: Path, texts: list[str]) -> None:
+    """Write the records' text; gzip with no name and mtime 0 (reproducible bytes)."""
     data = "".join(texts).encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".gz":
@@ -77,6 +80,7 @@ def first_groups(src: Path, name: str, n: int) -> set[str]:
 
 
 def nj(data: Path, out: Path) -> None:
+    """The reports of the first 600 incidents by incident id, and the field definitions."""
     src = data / "nj-oag-uof" / "NJOAG_UoF_Dashboard_2020-10-01_to_2021-02-28.csv.gz"
     keep = first_groups(src, "incident_id", 600)
     n = cut(src, out / src.name, lambda _, h, f: f[column(h, "incident_id")].strip() in keep)
@@ -85,11 +89,16 @@ def nj(data: Path, out: Path) -> None:
 
 
 def austin(data: Path, out: Path) -> None:
+    """2009 and 2017 (both header spellings): the reports of the first 400 offence reports."""
     for year in ("2009", "2017"):
         src = data / "austin-r2r" / f"R2R_{year}.csv.gz"
-        keep = first_groups(src, "Primary Key", 400)
-        n = cut(src, out / src.name, lambda _, h, f: f[column(h, "Primary Key")].strip() in keep)
-        print(f"austin-r2r: {src.name}: {n} reports of {len(keep)} offence reports")
+        keys = first_groups(src, "Primary Key", 400)
+
+        def keep(_: int, h: list[str], f: list[str], keys: set[str] = keys) -> bool:
+            return f[column(h, "Primary Key")].strip() in keys
+
+        n = cut(src, out / src.name, keep)
+        print(f"austin-r2r: {src.name}: {n} reports of {len(keys)} offence reports")
 
 
 ORLANDO_LINES = ((2, 400), (690, 730), (2700, 2760))
@@ -98,12 +107,14 @@ rows repeating an incident number (704, 724) are in."""
 
 
 def orlando(data: Path, out: Path) -> None:
+    """Fixed line ranges, chosen to hold the file's faults (see ORLANDO_LINES)."""
     src = data / "orlando-r2r" / "OPD_Response_To_Resistance.csv.gz"
     n = cut(src, out / src.name, lambda i, _h, _f: any(a <= i <= b for a, b in ORLANDO_LINES))
     print(f"orlando-r2r: {n} lines")
 
 
 def chicago(data: Path, out: Path) -> None:
+    """The TRRs of the first 1,500 events of trr_main, in the four files the audit reads."""
     folder = data / "chicago_trr_2004_2016"
     main = folder / "trr_main.csv.gz"
     it = rows(main)
@@ -127,6 +138,7 @@ def chicago(data: Path, out: Path) -> None:
 
 
 def main() -> None:
+    """Write every sample."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--data", type=Path, default=HERE.parent.parent / "shared" / "data")
     args = ap.parse_args()

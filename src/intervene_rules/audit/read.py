@@ -117,7 +117,7 @@ def _normalised(name: str) -> str:
 def _read_file(path: Path, normalise: bool) -> pa.Table:
     header = _header(path)
     if header is None:
-        raise EOFError("the file is empty (no header line)")
+        raise ValueError("the file is empty (no header line)")
     names = [_normalised(h) if normalise else h for h in header]
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
@@ -141,9 +141,11 @@ def _squeezed(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
 
 
 def _repeated_header(table: pa.Table) -> np.ndarray:
-    """Lines repeating the header, also when re-typed (spaces dropped, case changed) and
-    with some cells blank, as in Orlando's file: every non-blank cell is its column's name
-    and at least half of the cells are."""
+    """Lines repeating the header, also when re-typed, as in Orlando's file.
+
+    Spaces dropped, case changed, some cells blank: a line is a header when every non-blank
+    cell is its column's name (white space and case aside) and at least half of the cells are.
+    """
     names = [n for n in table.column_names if n not in (ROW, FILE)]
     mask = np.zeros(table.num_rows, dtype=bool)
     if not names or not table.num_rows:
@@ -201,7 +203,10 @@ def _read_tables(cw: Crosswalk, folder: Path, prepared: Prepared) -> _Tables:
                     t = _read_file(p, spec.normalise_headers)
                 except (OSError, EOFError, ValueError, pa.ArrowException, UnicodeDecodeError) as e:
                     reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-                    if isinstance(e, EOFError | gzip.BadGzipFile) or "gzip" in reason.lower():
+                    # Arrow says "Truncated compressed stream" where gzip says EOFError
+                    if isinstance(e, EOFError | gzip.BadGzipFile) or any(
+                        w in reason.lower() for w in ("gzip", "compressed")
+                    ):
                         reason = f"truncated or corrupt compressed file ({reason})"
                     issues.append(
                         Issue(
