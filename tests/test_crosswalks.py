@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -285,3 +286,36 @@ def test_full_data_reads_accounted_with_no_unmapped_value(crosswalk: str) -> Non
     if not folder.is_dir():
         pytest.skip(f"the full data are not here ({folder}); they are not in the repository")
     _check_read(crosswalk, folder)
+
+
+# --- the format reference matches the code ---------------------------------------------------
+
+DOC = ROOT / "docs" / "crosswalks.md"
+
+
+def test_the_reference_documents_every_key_and_every_bundled_crosswalk() -> None:
+    from intervene_rules.audit import crosswalk as model
+
+    if not DOC.is_file():
+        pytest.skip(f"{DOC} is not here (tests run from a clone of the repository)")
+    text = DOC.read_text(encoding="utf-8")
+    classes = (model.Crosswalk, model.Table, model.Fact, model.Date, model.Observers, model.Source)
+    missing = [
+        f"{c.__name__}.{k}"
+        for c in classes
+        for k in c.model_fields
+        if not re.search(rf"`(?:[\w.<>]+\.)?{k}`", text)
+    ]
+    assert not missing, f"keys not in {DOC.name}: {missing}"
+    undocumented = [c for c in list_crosswalks() if f"| `{c}` |" not in text]
+    assert not undocumented, f"bundled crosswalks not in the table of {DOC.name}: {undocumented}"
+
+
+def test_the_worked_example_is_taken_from_the_chicago_crosswalk() -> None:
+    if not DOC.is_file():
+        pytest.skip(f"{DOC} is not here (tests run from a clone of the repository)")
+    blocks = re.findall(r"^```yaml\n(.*?)^```$", DOC.read_text(encoding="utf-8"), re.M | re.S)
+    assert blocks
+    source = set((BUNDLED / "chicago-trr-2004-2016.yaml").read_text().splitlines())
+    lines = [ln for b in blocks for ln in b.splitlines() if ln.strip() and "..." not in ln]
+    assert [ln for ln in lines if ln not in source] == []
