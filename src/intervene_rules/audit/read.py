@@ -113,7 +113,7 @@ def _normalised(name: str) -> str:
 def _read_file(path: Path, normalise: bool) -> pa.Table:
     header = _header(path)
     if header is None:
-        raise EOFError("the file is empty (no header line)")
+        raise ValueError("the file is empty (no header line)")
     names = [_normalised(h) if normalise else h for h in header]
     if len(set(names)) != len(names):
         dup = sorted({n for n in names if names.count(n) > 1})
@@ -131,11 +131,36 @@ def _read_file(path: Path, normalise: bool) -> pa.Table:
     return table
 
 
+def _squeezed(text: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Lower case, white space removed: `Officer Battered` and `OfficerBattered` agree."""
+    return pc.utf8_lower(pc.replace_substring_regex(text, r"\s+", ""))
+
+
 def _repeated_header(table: pa.Table) -> np.ndarray:
-    names = [n for n in table.column_names if n not in (ROW, FILE)][:3]
-    mask = np.ones(table.num_rows, dtype=bool)
+    """Lines repeating the header, also when re-typed, as in Orlando's file.
+
+    Spaces dropped, case changed, some cells blank: a line is a header when every non-blank
+    cell is its column's name (white space and case aside) and at least half of the cells are.
+    """
+    names = [n for n in table.column_names if n not in (ROW, FILE)]
+    mask = np.zeros(table.num_rows, dtype=bool)
+    if not names or not table.num_rows:
+        return mask
+    key = "".join(names[0].split()).lower()
+    first = pc.equal(_squeezed(table[names[0]]), key).to_numpy(zero_copy_only=False)
+    candidates = np.flatnonzero(first)
+    if not len(candidates):
+        return mask
+    sub = table.take(pa.array(candidates))
+    ok = np.ones(len(candidates), dtype=bool)
+    same = np.zeros(len(candidates), dtype=np.int64)
     for n in names:
-        mask &= pc.equal(table[n], n).to_numpy(zero_copy_only=False)
+        cell = pc.utf8_trim_whitespace(sub[n])
+        eq = pc.equal(_squeezed(cell), "".join(n.split()).lower()).to_numpy(zero_copy_only=False)
+        blank = pc.equal(cell, "").to_numpy(zero_copy_only=False)
+        ok &= eq | blank
+        same += eq
+    mask[candidates[ok & (2 * same >= len(names))]] = True
     return mask
 
 
@@ -174,7 +199,10 @@ def _read_tables(cw: Crosswalk, folder: Path, prepared: Prepared) -> _Tables:
                     t = _read_file(p, spec.normalise_headers)
                 except (OSError, EOFError, ValueError, pa.ArrowException, UnicodeDecodeError) as e:
                     reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-                    if isinstance(e, EOFError | gzip.BadGzipFile) or "gzip" in reason.lower():
+                    # Arrow says "Truncated compressed stream" where gzip says EOFError
+                    if isinstance(e, EOFError | gzip.BadGzipFile) or any(
+                        w in reason.lower() for w in ("gzip", "compressed")
+                    ):
                         reason = f"truncated or corrupt compressed file ({reason})"
                     issues.append(
                         Issue(
