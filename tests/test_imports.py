@@ -146,6 +146,8 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"_evaluate_partial"}),
     frozenset({"timeline"}),
     frozenset({"review"}),
+    frozenset({"batch"}),
+    frozenset({"_evaluate_batch"}),
     frozenset({"__init__"}),
     frozenset({"analysis", "testing", "reference", "service", "roleplay", "audit"}),
     frozenset({"yaml_schemas"}),

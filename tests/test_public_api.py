@@ -59,6 +59,7 @@ EXPECTED = [
     "Verification",
     "__version__",
     "evaluate",
+    "evaluate_batch",
     "evaluate_partial",
     "list_rulesets",
     "load_responses",

@@ -6,6 +6,7 @@ the compiler are imported when `load_ruleset` first runs.
 """
 
 from intervene_rules._evaluate import evaluate
+from intervene_rules._evaluate_batch import evaluate_batch
 from intervene_rules._evaluate_partial import evaluate_partial
 from intervene_rules.decision import (
     Citation,
@@ -105,6 +106,7 @@ __all__ = [
     "Verification",
     "__version__",
     "evaluate",
+    "evaluate_batch",
     "evaluate_partial",
     "list_rulesets",
     "load_responses",
