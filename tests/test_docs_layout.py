@@ -41,13 +41,14 @@ pytestmark = [
         reason="headless Chromium is not installed (.ci/run installs Debian's chromium)",
     ),
     pytest.mark.skipif(
-        importlib.util.find_spec("mkdocs") is None
-        or importlib.util.find_spec("material") is None,
+        importlib.util.find_spec("mkdocs") is None or importlib.util.find_spec("material") is None,
         reason="mkdocs-material is not installed (the `docs` extra; `dev` includes it)",
     ),
 ]
 
-PAGES = ["index.html", "rulesets/index.html"] + [f"rulesets/{rid}/index.html" for rid in bundled_ids()]
+PAGES = ["index.html", "rulesets/index.html"] + [
+    f"rulesets/{rid}/index.html" for rid in bundled_ids()
+]
 PLANTED_TABLE = "__planted-wide-table.html"
 PLANTED_SVG = "__planted-svg-label.html"
 PLANTED_SQUEEZED = "__planted-squeezed.html"
@@ -148,7 +149,9 @@ def _plant(site: Path) -> None:
     home = (site / "index.html").read_text(encoding="utf-8")
     marker = '<article class="md-content__inner md-typeset">'
     assert marker in home, "the theme's content container changed: update the checker"
-    wide = "<table><tr>" + "<td>an_unbreakable_identifier_of_some_length</td>" * 12 + "</tr></table>"
+    wide = (
+        "<table><tr>" + "<td>an_unbreakable_identifier_of_some_length</td>" * 12 + "</tr></table>"
+    )
     (site / PLANTED_TABLE).write_text(home.replace(marker, marker + wide), encoding="utf-8")
     cell = (
         '<svg viewBox="0 0 200 40" width="200"><g class="cell">'
