@@ -304,6 +304,8 @@ def ruleset_page(rs: Ruleset) -> str:
         "",
         f"`{rs.id}` version {rs.version} — {rs.jurisdiction}",
         "",
+        '<div class="ir-card" id="about" markdown>',
+        "",
         "Layers (base first)",
         f":   {' ← '.join(f'`{x}`' for x in rs.layers)}",
         "",
@@ -322,6 +324,8 @@ def ruleset_page(rs: Ruleset) -> str:
         "",
         "Digest",
         f':   <code class="ir-digest">{rs.digest}</code>',
+        "",
+        "</div>",
         "",
         f'!!! note "{DISCLAIMER}"',
         "    Sources marked **partly_verified** or **unverified** were not fully checked "
