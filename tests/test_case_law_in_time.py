@@ -242,12 +242,13 @@ def test_reference_pages_show_bindingness_and_decision_dates() -> None:
 
     nopd = load_ruleset("new-orleans-pd")
     page = ruleset_page(nopd)
-    assert "| `nopd_epic_program` | guidance | **no** (guidance) |" in page
+    card = page[page.index('id="source-nopd_epic_program"') :]
+    assert card[: card.index("</div>")].count("guidance; binding: **no** (guidance)") == 1
     assert "decided 1972-07-18, 7th Circuit; not cited before" in page
-    assert "- Federal circuit: 5th Circuit" in page
+    assert "Federal circuit\n:   5th Circuit" in page
     assert "guidance only: what it expects, not a legal duty" in page
     matrix = comparison_matrix([nopd, load_ruleset("federal-baseline")], dt.date(2026, 1, 2))
-    assert "*expected by guidance, not a legal duty*" in matrix
+    assert "expected by guidance, not a legal duty" in matrix
     assert "- 2021-12-15: `timpa_v_dillard_2021` — Timpa v. Dillard" in matrix
     assert "- `nopd_epic_program` (`new-orleans-pd`)" in matrix
 

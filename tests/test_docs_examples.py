@@ -227,3 +227,53 @@ def test_a_quote_one_line_off_is_found() -> None:
     shifted = text.replace(m.group(0), f"federal-baseline.yaml:{int(m[1]) + 1}:5", 1)
     assert quote_mismatches(text, RULESETS) == []
     assert len(quote_mismatches(shifted, RULESETS)) == 1
+
+
+def intervene_commands(workflow: dict[str, Any]) -> list[str]:
+    """The `intervene ...` commands of a workflow's `run` steps, without redirections."""
+    out = []
+    for job in workflow["jobs"].values():
+        for step in job["steps"]:
+            for line in str(step.get("run", "")).splitlines():
+                line = line.strip()
+                if line.startswith("intervene "):
+                    out.append(re.split(r"\s(?:>>?|\|\|?)\s", line)[0])
+    return out
+
+
+def unparsable(commands: list[str]) -> list[str]:
+    """The commands the CLI's own parser refuses (a misspelt option, a missing argument)."""
+    import contextlib
+    import io
+    import shlex
+
+    from intervene_rules.cli import _parser
+
+    bad = []
+    for command in commands:
+        try:
+            with contextlib.redirect_stderr(io.StringIO()):
+                _parser().parse_args(shlex.split(command)[1:])
+        except SystemExit:
+            bad.append(command)
+    return bad
+
+
+def test_the_ci_examples_name_real_hooks_and_options() -> None:
+    import yaml
+
+    blocks = _blocks()
+    hooks = GUIDE.parents[1] / ".pre-commit-hooks.yaml"
+    if not hooks.is_file():
+        pytest.skip(f"{hooks} is not here (tests run from a clone of the repository)")
+    shipped = {h["id"] for h in yaml.safe_load(hooks.read_text(encoding="utf-8"))}
+    config = yaml.safe_load(blocks[".pre-commit-config.yaml"])
+    used = {h["id"] for repo in config["repos"] for h in repo["hooks"]}
+    assert used and used <= shipped
+    workflow = yaml.safe_load(blocks[".github/workflows/rulesets.yml"])
+    commands = intervene_commands(workflow)
+    assert {c.split()[1] for c in commands} == {"test", "check", "diff"}
+    assert unparsable(commands) == []
+    # plant: a misspelt option and a missing argument are refused
+    planted = ["intervene check rulesets/ --as-off all", "intervene diff only-one.yaml"]
+    assert unparsable(planted) == planted

@@ -33,11 +33,13 @@ def on_files(files: Files, config: Any) -> Files:
     from intervene_rules.reference import comparison_matrix, ruleset_page
 
     rulesets = _rulesets()
-    files.append(
-        File.generated(
-            config, "rulesets/index.md", content=comparison_matrix(rulesets, dt.date.today())
-        )
-    )
+
+    def href(rid: str, anchor: str) -> str:
+        page = f"{rid}/" if config["use_directory_urls"] else f"{rid}.html"
+        return page + (f"#{anchor}" if anchor else "")
+
+    matrix = comparison_matrix(rulesets, dt.date.today(), href)
+    files.append(File.generated(config, "rulesets/index.md", content=matrix))
     for rs in rulesets:
         files.append(File.generated(config, f"rulesets/{rs.id}.md", content=ruleset_page(rs)))
     return files
