@@ -18,7 +18,7 @@ from typing import Any
 
 from intervene_rules.analysis.invariants import point_simplicity
 from intervene_rules.analysis.regions import PointSet, cover
-from intervene_rules.analysis.space import Point
+from intervene_rules.analysis.space import Point, Space
 from intervene_rules.analysis.sweep import (
     DEFAULT_MAX_POINTS,
     DEFAULT_MAX_SECONDS,
@@ -222,6 +222,7 @@ class DiffObserver:
         self.citations_only = 0
         self._pairs: dict[tuple[Outcome, Outcome], tuple[str | None, bool, Summary, Summary]]
         self._pairs = {}
+        self._summaries: dict[Outcome, Summary] = {}
         self._key = point_simplicity(space)
         probe = Block(dict.fromkeys(OUTER, 0), 0, 0)
         # the part of the simplicity key that the inner axes decide, per inner index
@@ -236,13 +237,19 @@ class DiffObserver:
                     raise EvaluationError(f"ruleset {side} gives no decision: {o.error}")
             da, db = a.decision, b.decision
             assert da is not None and db is not None
-            sa, sb = summary(da, self.only), summary(db, self.only)
+            sa, sb = self._summary(a, da), self._summary(b, db)
             if sa == sb:
                 cited = {c.id for c in da.basis} != {c.id for c in db.basis}
                 got = (None, cited, sa, sb)
             else:
                 got = (describe_change(sa, sb), False, sa, sb)
             self._pairs[(a, b)] = got
+        return got
+
+    def _summary(self, o: Outcome, d: Decision) -> Summary:
+        got = self._summaries.get(o)
+        if got is None:
+            got = self._summaries[o] = summary(d, self.only)
         return got
 
     def _changes(self, pa: Pattern, pb: Pattern) -> tuple[dict[str, _Change], int]:
@@ -349,6 +356,7 @@ def diff(
     max_points: int | None = DEFAULT_MAX_POINTS,
     max_seconds: float | None = DEFAULT_MAX_SECONDS,
     only: tuple[str, ...] = COMPONENTS,
+    space: Space | None = None,
 ) -> DiffReport:
     """Decide both rulesets on their common space and group the situations that change.
 
@@ -358,14 +366,14 @@ def diff(
 
     One walk of the space (`analysis.sweep`) decides both sides, each memoised on what its
     rules and its merge read. `max_points` and `max_seconds` bound the work as for `analyze`
-    (None lifts a bound).
+    (None lifts a bound). `space`: the two programs' common space, if already built.
 
     Raises:
         AnalysisBudgetError: the common space is over the budget (before any work).
 
     """
     start = time.perf_counter()
-    walk = Walk([a, b], max_points=max_points, max_seconds=max_seconds)
+    walk = Walk([a, b], space, max_points=max_points, max_seconds=max_seconds)
     unknown = [c for c in only if c not in COMPONENTS]
     if unknown:
         raise ValueError(f"unknown component(s) {unknown}; components: {', '.join(COMPONENTS)}")
