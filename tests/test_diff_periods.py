@@ -129,14 +129,19 @@ def test_rulesets_alike_in_every_period_exit_0(tmp_path: Path) -> None:
 
 def test_views_alike_but_for_a_cited_sources_status_still_differ(tmp_path: Path) -> None:
     """The walk is skipped only for views with one key: a source's status is in the key."""
+    for d in ("same", "other"):
+        (tmp_path / d).mkdir()
     pa = write(tmp_path, "a")
-    pb = write(tmp_path, "b", verification="unverified")
+    # the same ruleset in another file, and once more with the policy unverified
+    same = load_ruleset(write(tmp_path / "same", "a"))
+    pb = write(tmp_path / "other", "a", verification="unverified")
     a, b = load_ruleset(pa), load_ruleset(pb)
-    assert view_key(a.period(TODAY)) != view_key(b.period(TODAY))
-    (tmp_path / "elsewhere").mkdir()
-    same = load_ruleset(write(tmp_path / "elsewhere", "a"))  # the same rules in another file
     assert view_key(a.period(TODAY)) == view_key(same.period(TODAY))
+    assert view_key(a.period(TODAY)) != view_key(b.period(TODAY))
+    alike = diff_periods(a, same)
+    assert alike.identical and alike.walks == 0 and alike.pairs == 3
     report = diff_periods(a, b)
+    assert report.walks == 1  # the policy is in force from 2010: only then do the views differ
     (period,) = report.differing
     assert period.start == dt.date(2010, 1, 1) and period.end is None
     assert {c for c, n in period.report.by_component.items() if n} == {"basis"}

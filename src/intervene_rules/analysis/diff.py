@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from intervene_rules.analysis.invariants import point_simplicity
-from intervene_rules.analysis.regions import PointSet, cover
+from intervene_rules.analysis.regions import PointSet, Region, cover
 from intervene_rules.analysis.space import Point, Space
 from intervene_rules.analysis.sweep import (
     DEFAULT_MAX_POINTS,
@@ -46,6 +46,9 @@ COMPONENTS: tuple[str, ...] = (
     "binding",
 )
 """Everything a decision says, as the diff compares it (`--only` picks some)."""
+
+Covers = dict[tuple[Any, bytes], list[Region]]
+"""Regions already worked out, per axes and point set (see `DiffObserver.covers`)."""
 
 Summary = tuple[tuple[str, ...], ...]
 """One tuple of values per component of `COMPONENTS` (the action: one value)."""
@@ -214,8 +217,17 @@ class DiffObserver:
     outcomes, so once per pair of outcomes.
     """
 
-    def __init__(self, walk: Walk, only: tuple[str, ...] = COMPONENTS) -> None:
+    def __init__(
+        self,
+        walk: Walk,
+        only: tuple[str, ...] = COMPONENTS,
+        covers: Covers | None = None,
+    ) -> None:
         self.only = only
+        self.covers = {} if covers is None else covers
+        """The regions of each point set described so far (shared by the periods' diffs),
+        keyed on the axes (what the regions say depends on their labels) and the points."""
+        self._axes = tuple((d.name, d.labels) for d in walk.space.dims)
         self.space = space = walk.space
         self.groups: dict[str, ChangeGroup] = {}
         self.best: dict[str, _Example] = {}
@@ -322,7 +334,10 @@ class DiffObserver:
         """The groups, each with its regions and its example, largest first."""
         space = self.space
         for key, group in self.groups.items():
-            regions = cover(group.points, space)
+            cover_key = (self._axes, bytes(group.points.mask))
+            known = self.covers.get(cover_key)
+            regions = known if known is not None else cover(group.points, space)
+            self.covers[cover_key] = regions
             group.regions = [
                 {
                     "where": r.describe(space.dims),
@@ -357,6 +372,7 @@ def diff(
     max_seconds: float | None = DEFAULT_MAX_SECONDS,
     only: tuple[str, ...] = COMPONENTS,
     space: Space | None = None,
+    covers: Covers | None = None,
 ) -> DiffReport:
     """Decide both rulesets on their common space and group the situations that change.
 
@@ -366,18 +382,19 @@ def diff(
 
     One walk of the space (`analysis.sweep`) decides both sides, each memoised on what its
     rules and its merge read. `max_points` and `max_seconds` bound the work as for `analyze`
-    (None lifts a bound). `space`: the two programs' common space, if already built.
+    (None lifts a bound). `space`: the two programs' common space, if already built;
+    `covers`: regions already worked out for point sets (kept for the next call).
 
     Raises:
         AnalysisBudgetError: the common space is over the budget (before any work).
 
     """
     start = time.perf_counter()
-    walk = Walk([a, b], space, max_points=max_points, max_seconds=max_seconds)
+    walk = Walk([a, b], space, max_points=max_points, max_seconds=max_seconds, lean=True)
     unknown = [c for c in only if c not in COMPONENTS]
     if unknown:
         raise ValueError(f"unknown component(s) {unknown}; components: {', '.join(COMPONENTS)}")
-    observer = DiffObserver(walk, tuple(only))
+    observer = DiffObserver(walk, tuple(only), covers)
     walk.run([observer], progress)
     ordered = observer.report()
     return DiffReport(

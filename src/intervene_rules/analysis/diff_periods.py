@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from intervene_rules.analysis.diff import COMPONENTS, DiffReport, diff
+from intervene_rules.analysis.diff import COMPONENTS, Covers, DiffReport, diff
 from intervene_rules.analysis.space import Space
 from intervene_rules.analysis.sweep import DEFAULT_MAX_POINTS, DEFAULT_MAX_SECONDS, check_budget
 from intervene_rules.ruleset.periods import PeriodView
@@ -184,7 +184,9 @@ class PeriodsReport:
     intervals: int
     """Legal periods of the union of both rulesets' boundaries."""
     pairs: int
-    """Distinct pairs of period views walked (the work done)."""
+    """Distinct pairs of period views."""
+    walks: int
+    """Pairs walked (the work done): those whose two views are not the same."""
     seconds: float
     notes: list[dict[str, str]] = field(default_factory=list)
 
@@ -221,6 +223,7 @@ class PeriodsReport:
                 "differing": len(self.differing),
                 "intervals": self.intervals,
                 "pairs": self.pairs,
+                "walks": self.walks,
                 "by_component": self.by_component,
             },
             "seconds": round(self.seconds, 3),
@@ -262,6 +265,9 @@ def diff_periods(
 
     """
     start = time.perf_counter()
+    unknown = [c for c in only if c not in COMPONENTS]
+    if unknown:
+        raise ValueError(f"unknown component(s) {unknown}; components: {', '.join(COMPONENTS)}")
     a, b = a.undated(), b.undated()
     bounds = sorted(set(a.periods()) | set(b.periods()))
     starts: list[dt.date | None] = [None, *bounds]
@@ -278,7 +284,8 @@ def diff_periods(
             if key[0] != key[1]:
                 check_budget(space, [ra, rb], max_points, max_seconds)
             pairs[key] = (ra, rb, space)
-    total = sum(space.size for _, _, space in pairs.values())
+    walked = [k for k in pairs if k[0] != k[1]]
+    total = sum(pairs[k][2].size for k in walked)
     done = 0
 
     def step(n: int, _: int) -> None:
@@ -286,13 +293,21 @@ def diff_periods(
             progress(done + n, total)
 
     reports: dict[tuple[str, str], DiffReport] = {}
+    covers: Covers = {}
     for key, (ra, rb, space) in pairs.items():
         if key[0] == key[1]:  # the same views: no situation can differ
             reports[key] = _same(ra, rb, space, only)
-        else:
-            reports[key] = diff(
-                ra, rb, progress=step, max_points=None, max_seconds=None, only=only, space=space
-            )
+            continue
+        reports[key] = diff(
+            ra,
+            rb,
+            progress=step,
+            max_points=None,
+            max_seconds=None,
+            only=only,
+            space=space,
+            covers=covers,
+        )
         done += space.size
     periods: list[PeriodDiff] = []
     last: tuple[Any, ...] | None = None
@@ -312,6 +327,7 @@ def diff_periods(
         periods=periods,
         intervals=len(starts),
         pairs=len(pairs),
+        walks=len(walked),
         seconds=time.perf_counter() - start,
         notes=input_notes(a, b),
     )

@@ -177,19 +177,22 @@ class Outcome:
 
     @classmethod
     def of(
-        cls, ruleset: Ruleset, merger: Merger, row: Row, fired: Firings
+        cls, ruleset: Ruleset, merger: Merger, row: Row, fired: Firings, lean: bool = False
     ) -> tuple[Outcome, tuple[str, ...]]:
         """The outcome of `fired` at `row`, and the row fields the merge read.
 
-        `merger` is the walk's own (not the engine's, so invariant 1 compares two
-        computations); it shares the parts of decisions (steps, citations, bodies), which
-        depend only on what it reads of the row, and every build reads the row afresh.
+        `lean`: the decision alone, the other fields left at their defaults. `merger` is the
+        walk's own (not the engine's, so invariant 1 compares two computations); it shares
+        the parts of decisions (steps, citations, bodies), which depend only on what it reads
+        of the row, and every build reads the row afresh.
         """
         tracked = _Reads(row)
         try:
             d = merger.build(tracked, fired, ruleset.as_of)
         except Exception as exc:  # invariant 1 reports it: every situation gets a decision
             return cls(fired, None, f"{type(exc).__name__}: {exc}"), tuple(sorted(tracked.read))
+        if lean:  # the decision alone (what the diff reads), not what checks ask of it
+            return cls(fired, d, None), tuple(sorted(tracked.read))
         deciding = [r for r in fired if r.stage is Stage.DETERMINE_ACTION]
         quiet = [r.id for r in deciding if r.action is Action.NONE]
         loud = [r.id for r in deciding if r.action is not None and r.action > Action.NONE]
@@ -277,8 +280,9 @@ class Side:
     outcomes.
     """
 
-    def __init__(self, ruleset: Ruleset, space: Space) -> None:
+    def __init__(self, ruleset: Ruleset, space: Space, lean: bool = False) -> None:
         self.ruleset = ruleset
+        self.lean = lean
         self.rows = Rows(ruleset, space)
         self.fire: Callable[[Row], Firings] = table_for(ruleset).native.fire
         self.merger = Merger(ruleset.period(ruleset.as_of or dt.date.today()), None, self.fire)
@@ -314,7 +318,7 @@ class Side:
         k = (hit[0], seen, self.rank_key(row))
         out = self.built.get(k)
         if out is None:
-            out, read = Outcome.of(self.ruleset, self.merger, row, hit[1])
+            out, read = Outcome.of(self.ruleset, self.merger, row, hit[1], self.lean)
             self.builds += 1
             self.built[k] = out
             if not self._merge_reads.issuperset(read):  # pragma: no cover - a merge change
@@ -385,10 +389,12 @@ class Walk:
         *,
         max_points: int | None = DEFAULT_MAX_POINTS,
         max_seconds: float | None = DEFAULT_MAX_SECONDS,
+        lean: bool = False,
     ) -> None:
         self.space = space or Space(*(rs.program for rs in rulesets))
         check_budget(self.space, rulesets, max_points, max_seconds)
-        self.sides = [Side(rs, self.space) for rs in rulesets]
+        # lean: outcomes carry the decision alone (`Outcome.of`), all the diff reads
+        self.sides = [Side(rs, self.space, lean) for rs in rulesets]
         sp = self.space
         nr, nt, ns = (sp.shape[d] for d in INNER)
         self.block_size = n = nr * nt * ns

@@ -138,7 +138,8 @@ def _print_periods(report: PeriodsReport, a: Ruleset, b: Ruleset, out: TextIO) -
     _header(a, b, report.notes, out)
     print(
         f"compared over {report.intervals} legal period(s) (between the dates on which "
-        f"either ruleset changes), {report.pairs} distinct pair(s) of rules",
+        f"either ruleset changes), {report.pairs} distinct pair(s) of rules, "
+        f"{report.walks} walked",
         file=out,
     )
     seen: dict[tuple[str, bytes], str] = {}
