@@ -177,22 +177,19 @@ class Outcome:
 
     @classmethod
     def of(
-        cls, ruleset: Ruleset, merger: Merger, row: Row, fired: Firings, lean: bool = False
+        cls, ruleset: Ruleset, merger: Merger, row: Row, fired: Firings
     ) -> tuple[Outcome, tuple[str, ...]]:
         """The outcome of `fired` at `row`, and the row fields the merge read.
 
-        `lean`: the decision alone, the other fields left at their defaults. `merger` is the
-        walk's own (not the engine's, so invariant 1 compares two computations); it shares
-        the parts of decisions (steps, citations, bodies), which depend only on what it reads
-        of the row, and every build reads the row afresh.
+        `merger` is the walk's own (not the engine's, so invariant 1 compares two
+        computations); it shares the parts of decisions (steps, citations, bodies), which
+        depend only on what it reads of the row, and every build reads the row afresh.
         """
         tracked = _Reads(row)
         try:
             d = merger.build(tracked, fired, ruleset.as_of)
         except Exception as exc:  # invariant 1 reports it: every situation gets a decision
             return cls(fired, None, f"{type(exc).__name__}: {exc}"), tuple(sorted(tracked.read))
-        if lean:  # the decision alone (what the diff reads), not what checks ask of it
-            return cls(fired, d, None), tuple(sorted(tracked.read))
         deciding = [r for r in fired if r.stage is Stage.DETERMINE_ACTION]
         quiet = [r.id for r in deciding if r.action is Action.NONE]
         loud = [r.id for r in deciding if r.action is not None and r.action > Action.NONE]
@@ -278,6 +275,9 @@ class Side:
     Each build records what it actually read: a read outside `Merger.row_reads` (a new
     read in the merge not declared there) stops the walk instead of returning stale
     outcomes.
+
+    `lean` (the diff): one outcome per decision body instead, its decision that of the
+    first point with the body; what the diff compares is all in the body.
     """
 
     def __init__(self, ruleset: Ruleset, space: Space, lean: bool = False) -> None:
@@ -301,6 +301,8 @@ class Side:
         # (firing ids, the completed Reads, the ranks) -> outcome
         self.built: dict[tuple[Any, ...], Outcome] = {}
         self.builds = 0
+        self.by_body: dict[Any, Outcome] = {}
+        """Lean walks: the outcome of each decision body."""
 
     def outcome(self, row: Row) -> Outcome:
         """The outcome at `row` (memoised)."""
@@ -317,8 +319,10 @@ class Side:
             seen = self.merger.complete(seen, row)
         k = (hit[0], seen, self.rank_key(row))
         out = self.built.get(k)
-        if out is None:
-            out, read = Outcome.of(self.ruleset, self.merger, row, hit[1], self.lean)
+        if out is None and self.lean:
+            out = self.built[k] = self._lean(row, seen, hit[1])
+        elif out is None:
+            out, read = Outcome.of(self.ruleset, self.merger, row, hit[1])
             self.builds += 1
             self.built[k] = out
             if not self._merge_reads.issuperset(read):  # pragma: no cover - a merge change
@@ -326,6 +330,22 @@ class Side:
                     f"the merge read {sorted(set(read) - self._merge_reads)}, "
                     "not in Merger.row_reads: declare it there"
                 )
+        return out
+
+    def _lean(self, row: Row, seen: Reads, fired: Firings) -> Outcome:
+        # all a decision takes from the rules fired and the derivations is its body
+        # (`Merger.body`); what the ranks, the opportunity and the date add, the diff does
+        # not compare. So one outcome per body, its decision that of the first point.
+        try:
+            body = self.merger.body(seen, self.merger.mask(fired))
+            out = self.by_body.get(body)
+            if out is None:
+                ranks = (row["actor.rank"], row["observer.rank"])
+                d = Decision(**body.fields(seen, ranks, self.ruleset.as_of))
+                out = self.by_body[body] = Outcome(fired, d, None)
+                self.builds += 1
+        except Exception as exc:  # as `Outcome.of`: reported, not raised
+            return Outcome(fired, None, f"{type(exc).__name__}: {exc}")
         return out
 
 
@@ -393,7 +413,7 @@ class Walk:
     ) -> None:
         self.space = space or Space(*(rs.program for rs in rulesets))
         check_budget(self.space, rulesets, max_points, max_seconds)
-        # lean: outcomes carry the decision alone (`Outcome.of`), all the diff reads
+        # lean: one outcome per decision body (`Side`), all the diff compares
         self.sides = [Side(rs, self.space, lean) for rs in rulesets]
         sp = self.space
         nr, nt, ns = (sp.shape[d] for d in INNER)
