@@ -16,7 +16,7 @@ import hashlib
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from intervene_rules.analysis.diff import COMPONENTS, Covers, DiffReport, diff
@@ -35,13 +35,14 @@ _ORIGIN = re.compile(
 
 
 def view_key(view: PeriodView) -> str:
-    """What a period view evaluates, as a digest: equal keys decide every situation alike.
+    """What the diff compares of a period view, as a digest: equal keys, equal summaries.
 
     Everything the merge reads of the view (its program, notices, uncertain-window notices,
-    what each rule rests on, the sources it cites, the circuit), but neither its dates, nor
-    where each part was written, nor the ruleset's identity: two rulesets whose views have
-    one key give the same decisions but for the ruleset they name, so their period needs no
-    walk.
+    what each rule rests on, the sources it cites, the circuit), but not its dates, where
+    each part was written, the ruleset's identity or the reasons' prose (a rule's or the
+    grid's `because`, a notice's text: decisions differ in them only in their trace and
+    texts, which `analysis.diff.summary` leaves out). Two views with one key give every
+    situation the same summary, so a period whose two views have one key needs no walk.
     """
     program = view.program
     cited = {b for r in program.rules for b in r.basis}
@@ -49,11 +50,17 @@ def view_key(view: PeriodView) -> str:
     cited |= {b for ids in program.alias_basis.values() for b in ids}
     cited |= {b for e in program.exceptions for b in e.basis}
     cited |= {b for n in (*view.notices, *view.period_notices) for b in n.basis}
+    bare = replace(
+        program,
+        rules=tuple(replace(r, because="") for r in program.rules),
+        grid_because="",
+        opportunity=replace(program.opportunity, because=""),
+    )
     text = repr(
         (
-            view.program,
-            view.notices,
-            view.period_notices,
+            bare,
+            [n.model_copy(update={"text": ""}) for n in view.notices],
+            [n.model_copy(update={"text": ""}) for n in view.period_notices],
             sorted(view.standing.items()),
             sorted((sid, c) for sid, c in view.sources.items() if sid in cited),
             view.circuit,
