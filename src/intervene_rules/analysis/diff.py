@@ -11,6 +11,7 @@ Rulesets that mean the same thing, however written, show no difference.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -48,7 +49,7 @@ COMPONENTS: tuple[str, ...] = (
 """Everything a decision says, as the diff compares it (`--only` picks some)."""
 
 Covers = dict[tuple[Any, bytes], list[Region]]
-"""Regions already worked out, per axes and point set (see `DiffObserver.covers`)."""
+"""Regions already worked out, per axes and digest of the points (`ChangeGroup.digest`)."""
 
 Summary = tuple[tuple[str, ...], ...]
 """One tuple of values per component of `COMPONENTS` (the action: one value)."""
@@ -118,6 +119,22 @@ class ChangeGroup:
     example: Situation | None = None
     example_rules: tuple[list[str], list[str]] = ([], [])
     regions: list[dict[str, Any]] = field(default_factory=list)
+    _digest: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def digest(self) -> bytes:
+        """Identity of the group's points (kept when they are released)."""
+        if self._digest is None:
+            self._digest = hashlib.sha256(self.points.mask).digest()
+        return self._digest
+
+    def release(self) -> None:
+        """Free the points' mask (a byte per point of the space): count and digest stay.
+
+        For reports kept after their regions are described (one per period).
+        """
+        _ = self.digest
+        self.points.mask = bytearray()
 
     @property
     def change(self) -> str:
@@ -226,7 +243,8 @@ class DiffObserver:
         self.only = only
         self.covers = {} if covers is None else covers
         """The regions of each point set described so far (shared by the periods' diffs),
-        keyed on the axes (what the regions say depends on their labels) and the points."""
+        keyed on the axes (what the regions say depends on their labels) and the points'
+        digest."""
         self._axes = tuple((d.name, d.labels) for d in walk.space.dims)
         self.space = space = walk.space
         self.groups: dict[str, ChangeGroup] = {}
@@ -334,7 +352,7 @@ class DiffObserver:
         """The groups, each with its regions and its example, largest first."""
         space = self.space
         for key, group in self.groups.items():
-            cover_key = (self._axes, bytes(group.points.mask))
+            cover_key = (self._axes, group.digest)
             known = self.covers.get(cover_key)
             regions = known if known is not None else cover(group.points, space)
             self.covers[cover_key] = regions

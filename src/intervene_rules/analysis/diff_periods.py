@@ -143,7 +143,7 @@ def fingerprint(report: DiffReport) -> tuple[Any, ...]:
         report.space,
         report.changed,
         report.citations_only,
-        tuple((g.change, bytes(g.points.mask), g.example_rules) for g in report.groups),
+        tuple((g.change, g.digest, g.example_rules) for g in report.groups),
     )
 
 
@@ -315,6 +315,8 @@ def diff_periods(
             space=space,
             covers=covers,
         )
+        for g in reports[key].groups:  # kept for every period: regions, not masks
+            g.release()
         done += space.size
     periods: list[PeriodDiff] = []
     last: tuple[Any, ...] | None = None

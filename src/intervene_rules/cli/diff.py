@@ -198,7 +198,7 @@ def _print_report(
         print(f"{indent}(each change is described by regions, which may overlap)", file=out)
         for g in report.groups:
             print(f"\n{indent}  {g.change}  ({len(g.points):,} situations)", file=out)
-            key = (g.change, bytes(g.points.mask))
+            key = (g.change, g.digest)
             if key in seen:
                 print(f"{indent}    regions and example as in {seen[key]}", file=out)
                 continue
