@@ -534,8 +534,14 @@ def test_diff_cli(tmp_path: Path) -> None:
     a = write(tmp_path, CLEAN, "a")
     b = write(tmp_path, CLEAN.replace("force.still_needed: false, observer", "observer"), "b")
     code, out, _ = run("diff", str(a), str(b), "--format", "json", "--no-progress")
-    payload = json.loads(out)
-    assert code == 1 and payload["changed"] > 0
+    (period,) = json.loads(out)["periods"]  # no source has dates: one period, all dates
+    assert code == 1 and period["changed"] > 0 and (period["start"], period["end"]) == (None, None)
+    assert {g["change"].split(";")[0] for g in period["groups"]} == {"none → intervene"}
+    code, out, _ = run(
+        "diff", str(a), str(b), "--format", "json", "--no-progress", "--as-of", "2026-01-01"
+    )
+    payload = json.loads(out)  # one date: the report as before
+    assert code == 1 and payload["changed"] == period["changed"]
     assert {g["change"].split(";")[0] for g in payload["groups"]} == {"none → intervene"}
     code, out, _ = run("diff", str(a), str(a), "--no-progress")
     assert code == 0 and "no difference" in out

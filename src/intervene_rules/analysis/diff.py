@@ -11,14 +11,15 @@ Rulesets that mean the same thing, however written, show no difference.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from intervene_rules.analysis.invariants import point_simplicity
-from intervene_rules.analysis.regions import PointSet, cover
-from intervene_rules.analysis.space import Point
+from intervene_rules.analysis.regions import PointSet, Region, cover
+from intervene_rules.analysis.space import Point, Space
 from intervene_rules.analysis.sweep import (
     DEFAULT_MAX_POINTS,
     DEFAULT_MAX_SECONDS,
@@ -46,6 +47,9 @@ COMPONENTS: tuple[str, ...] = (
     "binding",
 )
 """Everything a decision says, as the diff compares it (`--only` picks some)."""
+
+Covers = dict[tuple[Any, bytes], list[Region]]
+"""Regions already worked out, per axes and digest of the points (`ChangeGroup.digest`)."""
 
 Summary = tuple[tuple[str, ...], ...]
 """One tuple of values per component of `COMPONENTS` (the action: one value)."""
@@ -115,6 +119,22 @@ class ChangeGroup:
     example: Situation | None = None
     example_rules: tuple[list[str], list[str]] = ([], [])
     regions: list[dict[str, Any]] = field(default_factory=list)
+    _digest: bytes | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def digest(self) -> bytes:
+        """Identity of the group's points (kept when they are released)."""
+        if self._digest is None:
+            self._digest = hashlib.sha256(self.points.mask).digest()
+        return self._digest
+
+    def release(self) -> None:
+        """Free the points' mask (a byte per point of the space): count and digest stay.
+
+        For reports kept after their regions are described (one per period).
+        """
+        _ = self.digest
+        self.points.mask = bytearray()
 
     @property
     def change(self) -> str:
@@ -214,14 +234,25 @@ class DiffObserver:
     outcomes, so once per pair of outcomes.
     """
 
-    def __init__(self, walk: Walk, only: tuple[str, ...] = COMPONENTS) -> None:
+    def __init__(
+        self,
+        walk: Walk,
+        only: tuple[str, ...] = COMPONENTS,
+        covers: Covers | None = None,
+    ) -> None:
         self.only = only
+        self.covers = {} if covers is None else covers
+        """The regions of each point set described so far (shared by the periods' diffs),
+        keyed on the axes (what the regions say depends on their labels) and the points'
+        digest."""
+        self._axes = tuple((d.name, d.labels) for d in walk.space.dims)
         self.space = space = walk.space
         self.groups: dict[str, ChangeGroup] = {}
         self.best: dict[str, _Example] = {}
         self.citations_only = 0
         self._pairs: dict[tuple[Outcome, Outcome], tuple[str | None, bool, Summary, Summary]]
         self._pairs = {}
+        self._summaries: dict[Outcome, Summary] = {}
         self._key = point_simplicity(space)
         probe = Block(dict.fromkeys(OUTER, 0), 0, 0)
         # the part of the simplicity key that the inner axes decide, per inner index
@@ -236,13 +267,19 @@ class DiffObserver:
                     raise EvaluationError(f"ruleset {side} gives no decision: {o.error}")
             da, db = a.decision, b.decision
             assert da is not None and db is not None
-            sa, sb = summary(da, self.only), summary(db, self.only)
+            sa, sb = self._summary(a, da), self._summary(b, db)
             if sa == sb:
                 cited = {c.id for c in da.basis} != {c.id for c in db.basis}
                 got = (None, cited, sa, sb)
             else:
                 got = (describe_change(sa, sb), False, sa, sb)
             self._pairs[(a, b)] = got
+        return got
+
+    def _summary(self, o: Outcome, d: Decision) -> Summary:
+        got = self._summaries.get(o)
+        if got is None:
+            got = self._summaries[o] = summary(d, self.only)
         return got
 
     def _changes(self, pa: Pattern, pb: Pattern) -> tuple[dict[str, _Change], int]:
@@ -315,7 +352,10 @@ class DiffObserver:
         """The groups, each with its regions and its example, largest first."""
         space = self.space
         for key, group in self.groups.items():
-            regions = cover(group.points, space)
+            cover_key = (self._axes, group.digest)
+            known = self.covers.get(cover_key)
+            regions = known if known is not None else cover(group.points, space)
+            self.covers[cover_key] = regions
             group.regions = [
                 {
                     "where": r.describe(space.dims),
@@ -349,6 +389,8 @@ def diff(
     max_points: int | None = DEFAULT_MAX_POINTS,
     max_seconds: float | None = DEFAULT_MAX_SECONDS,
     only: tuple[str, ...] = COMPONENTS,
+    space: Space | None = None,
+    covers: Covers | None = None,
 ) -> DiffReport:
     """Decide both rulesets on their common space and group the situations that change.
 
@@ -358,18 +400,19 @@ def diff(
 
     One walk of the space (`analysis.sweep`) decides both sides, each memoised on what its
     rules and its merge read. `max_points` and `max_seconds` bound the work as for `analyze`
-    (None lifts a bound).
+    (None lifts a bound). `space`: the two programs' common space, if already built;
+    `covers`: regions already worked out for point sets (kept for the next call).
 
     Raises:
         AnalysisBudgetError: the common space is over the budget (before any work).
 
     """
     start = time.perf_counter()
-    walk = Walk([a, b], max_points=max_points, max_seconds=max_seconds)
+    walk = Walk([a, b], space, max_points=max_points, max_seconds=max_seconds, lean=True)
     unknown = [c for c in only if c not in COMPONENTS]
     if unknown:
         raise ValueError(f"unknown component(s) {unknown}; components: {', '.join(COMPONENTS)}")
-    observer = DiffObserver(walk, tuple(only))
+    observer = DiffObserver(walk, tuple(only), covers)
     walk.run([observer], progress)
     ordered = observer.report()
     return DiffReport(

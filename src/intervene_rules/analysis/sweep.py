@@ -275,10 +275,14 @@ class Side:
     Each build records what it actually read: a read outside `Merger.row_reads` (a new
     read in the merge not declared there) stops the walk instead of returning stale
     outcomes.
+
+    `lean` (the diff): one outcome per decision body instead, its decision that of the
+    first point with the body; what the diff compares is all in the body.
     """
 
-    def __init__(self, ruleset: Ruleset, space: Space) -> None:
+    def __init__(self, ruleset: Ruleset, space: Space, lean: bool = False) -> None:
         self.ruleset = ruleset
+        self.lean = lean
         self.rows = Rows(ruleset, space)
         self.fire: Callable[[Row], Firings] = table_for(ruleset).native.fire
         self.merger = Merger(ruleset.period(ruleset.as_of or dt.date.today()), None, self.fire)
@@ -297,6 +301,8 @@ class Side:
         # (firing ids, the completed Reads, the ranks) -> outcome
         self.built: dict[tuple[Any, ...], Outcome] = {}
         self.builds = 0
+        self.by_body: dict[Any, Outcome] = {}
+        """Lean walks: the outcome of each decision body."""
 
     def outcome(self, row: Row) -> Outcome:
         """The outcome at `row` (memoised)."""
@@ -313,7 +319,9 @@ class Side:
             seen = self.merger.complete(seen, row)
         k = (hit[0], seen, self.rank_key(row))
         out = self.built.get(k)
-        if out is None:
+        if out is None and self.lean:
+            out = self.built[k] = self._lean(row, seen, hit[1])
+        elif out is None:
             out, read = Outcome.of(self.ruleset, self.merger, row, hit[1])
             self.builds += 1
             self.built[k] = out
@@ -322,6 +330,22 @@ class Side:
                     f"the merge read {sorted(set(read) - self._merge_reads)}, "
                     "not in Merger.row_reads: declare it there"
                 )
+        return out
+
+    def _lean(self, row: Row, seen: Reads, fired: Firings) -> Outcome:
+        # all a decision takes from the rules fired and the derivations is its body
+        # (`Merger.body`); what the ranks, the opportunity and the date add, the diff does
+        # not compare. So one outcome per body, its decision that of the first point.
+        try:
+            body = self.merger.body(seen, self.merger.mask(fired))
+            out = self.by_body.get(body)
+            if out is None:
+                ranks = (row["actor.rank"], row["observer.rank"])
+                d = Decision(**body.fields(seen, ranks, self.ruleset.as_of))
+                out = self.by_body[body] = Outcome(fired, d, None)
+                self.builds += 1
+        except Exception as exc:  # as `Outcome.of`: reported, not raised
+            return Outcome(fired, None, f"{type(exc).__name__}: {exc}")
         return out
 
 
@@ -385,10 +409,12 @@ class Walk:
         *,
         max_points: int | None = DEFAULT_MAX_POINTS,
         max_seconds: float | None = DEFAULT_MAX_SECONDS,
+        lean: bool = False,
     ) -> None:
         self.space = space or Space(*(rs.program for rs in rulesets))
         check_budget(self.space, rulesets, max_points, max_seconds)
-        self.sides = [Side(rs, self.space) for rs in rulesets]
+        # lean: one outcome per decision body (`Side`), all the diff compares
+        self.sides = [Side(rs, self.space, lean) for rs in rulesets]
         sp = self.space
         nr, nt, ns = (sp.shape[d] for d in INNER)
         self.block_size = n = nr * nt * ns
