@@ -16,6 +16,7 @@ import hashlib
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -252,6 +253,17 @@ def _same(a: Ruleset, b: Ruleset, space: Space, only: tuple[str, ...]) -> DiffRe
     )
 
 
+def _walk(ref_a: str, ref_b: str, day: dt.date, only: tuple[str, ...]) -> DiffReport:
+    """One period's diff in a worker process (compiled rulesets do not cross processes)."""
+    from intervene_rules.ruleset.ruleset import load_ruleset
+
+    ra, rb = load_ruleset(ref_a).at(day), load_ruleset(ref_b).at(day)
+    report = diff(ra, rb, max_points=None, max_seconds=None, only=only)
+    for g in report.groups:
+        g.release()
+    return report
+
+
 def diff_periods(
     a: Ruleset,
     b: Ruleset,
@@ -260,12 +272,16 @@ def diff_periods(
     max_points: int | None = DEFAULT_MAX_POINTS,
     max_seconds: float | None = DEFAULT_MAX_SECONDS,
     only: tuple[str, ...] = COMPONENTS,
+    refs: tuple[str, str] | None = None,
+    jobs: int | None = None,
 ) -> PeriodsReport:
     """`analysis.diff.diff` of `a` and `b` on every legal period of either, each exact.
 
     One walk per distinct pair of period views (`view_key`), none where both views are the
     same; the budget bounds each walk, as `check --as-of all` bounds each period, and every
-    walk is checked before any runs.
+    walk is checked before any runs. Given `refs` (how `a` and `b` were loaded: ids or
+    paths), the walks run in `jobs` processes (default: one per core), each loading the two
+    rulesets itself.
 
     Raises:
         AnalysisBudgetError: the common space of some period is over the budget.
@@ -301,7 +317,20 @@ def diff_periods(
 
     reports: dict[tuple[str, str], DiffReport] = {}
     covers: Covers = {}
+    from intervene_rules.analysis.check import default_jobs
+
+    workers = min(jobs or default_jobs(), len(walked))
+    if refs is not None and workers > 1:
+        day_of = {k: s or dt.date.min for s, k in reversed(list(zip(starts, keys, strict=True)))}
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {k: pool.submit(_walk, *refs, day_of[k], only) for k in walked}
+            for key, future in futures.items():
+                reports[key] = future.result()
+                done += pairs[key][2].size
+                step(0, total)
     for key, (ra, rb, space) in pairs.items():
+        if key in reports:
+            continue
         if key[0] == key[1]:  # the same views: no situation can differ
             reports[key] = _same(ra, rb, space, only)
             continue

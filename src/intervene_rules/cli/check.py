@@ -13,7 +13,13 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any, Literal, TextIO
 
-from intervene_rules.cli.options import add_budget_options, add_colour_option, budget, date_or_all
+from intervene_rules.cli.options import (
+    add_budget_options,
+    add_colour_option,
+    budget,
+    date_or_all,
+    jobs,
+)
 from intervene_rules.cli.render import fail, render_issues, use_colour
 from intervene_rules.cli.sarif import to_sarif
 from intervene_rules.errors import Issue
@@ -45,7 +51,7 @@ def add_parser(sub: Any) -> None:
     )
     ck.add_argument(
         "--jobs",
-        type=_jobs,
+        type=jobs,
         default=None,
         metavar="N",
         help="check N rulesets at a time, each in its own process (default: one per usable "
@@ -60,16 +66,6 @@ def add_parser(sub: Any) -> None:
         help="analyse the rules in force on this date (default: today), or on every date "
         "where a source or layer enters or leaves force ('all')",
     )
-
-
-def _jobs(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
-    return n
 
 
 def _is_dir(path: Path) -> bool:

@@ -15,7 +15,13 @@ import json
 from typing import TYPE_CHECKING, Any, TextIO
 
 from intervene_rules.cli.check import day
-from intervene_rules.cli.options import add_budget_options, add_colour_option, budget, date_or_all
+from intervene_rules.cli.options import (
+    add_budget_options,
+    add_colour_option,
+    budget,
+    date_or_all,
+    jobs,
+)
 from intervene_rules.cli.render import render_issues, use_colour
 from intervene_rules.errors import AnalysisBudgetError, Issue, RulesetError
 
@@ -47,6 +53,14 @@ def add_parser(sub: Any) -> None:
     add_colour_option(df)
     df.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     add_budget_options(df)
+    df.add_argument(
+        "--jobs",
+        type=jobs,
+        default=None,
+        metavar="N",
+        help="over every period: walk N periods at a time, each in its own process (default: "
+        "one per usable core; 1: one after another in this process)",
+    )
     df.add_argument(
         "--only",
         type=_components,
@@ -89,7 +103,14 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         if args.as_of in (None, "all"):
             periods = diff_periods(
-                a, b, progress=bar, max_points=max_points, max_seconds=max_seconds, only=only
+                a,
+                b,
+                progress=bar,
+                max_points=max_points,
+                max_seconds=max_seconds,
+                only=only,
+                refs=(args.a, args.b),
+                jobs=args.jobs,
             )
         else:
             when = day(args.as_of)

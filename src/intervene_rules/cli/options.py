@@ -89,6 +89,17 @@ def budget(args: argparse.Namespace) -> tuple[int | None, float | None]:
     return (None if points is None else int(points)), pick(args.max_seconds, DEFAULT_MAX_SECONDS)
 
 
+def jobs(text: str) -> int:
+    """`--jobs N`: a positive whole number of processes."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return n
+
+
 def add_colour_option(parser: argparse.ArgumentParser) -> None:
     """`--color`: how issues are printed (never coloured when NO_COLOR is set)."""
     parser.add_argument(
@@ -106,4 +117,5 @@ __all__ = [
     "budget",
     "date_or_all",
     "iso_date",
+    "jobs",
 ]
