@@ -21,7 +21,8 @@ pa = pytest.importorskip("pyarrow")
 from intervene_rules import evaluate_batch, load_ruleset  # noqa: E402
 from intervene_rules.batch.adapters import plain  # noqa: E402
 from intervene_rules.fields import INPUT_NAMES  # noqa: E402
-from tests.test_batch import _complete_rows, table_of  # noqa: E402
+from tests.situations import arrow_table as table_of  # noqa: E402
+from tests.test_batch import _complete_rows  # noqa: E402
 
 pytestmark = [
     pytest.mark.thorough,
