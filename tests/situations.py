@@ -58,3 +58,34 @@ def drop_fields(data: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
             node = node[part]
         del node[leaf]
     return out
+
+
+def flat_row(data: dict[str, Any]) -> dict[str, Any]:
+    """A (partial) situation's JSON as one cell per input field, dotted (missing: None)."""
+    from intervene_rules.fields import INPUT_NAMES
+
+    out: dict[str, Any] = {}
+    for name in INPUT_NAMES:
+        node: Any = data
+        for part in name.split("."):
+            node = node.get(part) if isinstance(node, dict) else None
+        out[name] = node
+    return out
+
+
+def arrow_table(rows: Sequence[dict[str, Any]], drop: Sequence[str] = ()) -> Any:
+    """Flat rows (`flat_row`) as a pyarrow table, typed as `evaluate_batch` reads them."""
+    import pyarrow as pa
+
+    from intervene_rules.fields import INPUT_NAMES, SITUATION_FIELDS
+
+    kinds = {s.name: s.kind for s in SITUATION_FIELDS}
+    types = {"bool": pa.bool_(), "tribool": pa.bool_(), "number": pa.float64()}
+    types["set"] = pa.list_(pa.string())
+    cols = {}
+    for name in rows[0] if rows else INPUT_NAMES:
+        if name in drop:
+            continue
+        kind = types.get(kinds.get(name, ""), pa.string())
+        cols[name] = pa.array([r.get(name) for r in rows], kind)
+    return pa.table(cols)

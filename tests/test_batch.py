@@ -30,7 +30,9 @@ from intervene_rules.batch import OUTPUT_COLUMNS, batch_schema  # noqa: E402
 from intervene_rules.fields import INPUT_NAMES  # noqa: E402
 from intervene_rules.ruleset.ruleset import Ruleset  # noqa: E402
 from intervene_rules.testing.strategies import situations  # noqa: E402
+from tests.situations import arrow_table as table_of  # noqa: E402
 from tests.situations import drop_fields  # noqa: E402
+from tests.situations import flat_row as flat  # noqa: E402
 
 DAY = dt.date(2024, 6, 1)
 RULESETS = ("federal-baseline", "minneapolis-pd", "washington", "houston-pd")
@@ -41,17 +43,6 @@ def rs_of(rid: str) -> Ruleset:
     if rid not in _RS:
         _RS[rid] = load_ruleset(rid)
     return _RS[rid]
-
-
-def flat(data: dict[str, Any]) -> dict[str, Any]:
-    """A (partial) situation's JSON as one cell per field (missing: None)."""
-    out: dict[str, Any] = {}
-    for name in INPUT_NAMES:
-        node: Any = data
-        for part in name.split("."):
-            node = node.get(part) if isinstance(node, dict) else None
-        out[name] = node
-    return out
 
 
 def nested(row: dict[str, Any]) -> dict[str, Any]:
@@ -66,24 +57,6 @@ def nested(row: dict[str, Any]) -> dict[str, Any]:
             node = node.setdefault(part, {})
         node[leaf] = value
     return out
-
-
-def table_of(rows: Sequence[dict[str, Any]], drop: Sequence[str] = ()) -> Any:
-    """Rows as an Arrow table with typed columns; the columns in `drop` left out."""
-    types = {
-        "observer.realistic_opportunity": pa.bool_(),
-        "force.still_needed": pa.bool_(),
-        "subject.restrained": pa.bool_(),
-        "subject.medical_distress": pa.bool_(),
-        "force.duration_s": pa.float64(),
-        "misconduct": pa.list_(pa.string()),
-    }
-    cols = {}
-    for name in rows[0] if rows else INPUT_NAMES:
-        if name in drop:
-            continue
-        cols[name] = pa.array([r.get(name) for r in rows], types.get(name, pa.string()))
-    return pa.table(cols)
 
 
 def expected(rs: Ruleset, row: dict[str, Any], day: dt.date) -> dict[str, Any]:
@@ -396,3 +369,29 @@ def test_every_bundled_ruleset_on_one_table() -> None:
     for info in list_rulesets()[::4]:
         rs = rs_of(info["id"])
         assert mismatches(rs, data, evaluate_batch(rs, t, as_of=DAY), [DAY] * len(data)) == []
+
+
+def test_the_batch_page_runs_as_written() -> None:
+    """docs/batch.md's first example runs, and its rows are what `evaluate_partial` says."""
+    import re
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "batch.md"
+    if not page.is_file():
+        pytest.skip(f"{page} is not here (tests run from a clone of the repository)")
+    text = page.read_text(encoding="utf-8")
+    code = re.search(r"^```python\n(?P<body>.*?)^```$", text, re.M | re.S)
+    assert code is not None
+    scope: dict[str, Any] = {}
+    exec(code["body"], scope)
+    out, rs = scope["out"], scope["rs"]
+    rows = scope["incidents"].to_pylist()
+    day = dt.date(2024, 6, 1)
+    assert out.column("evaluated").to_pylist() == [True, True]
+    assert mismatches(rs, [flat(nested(r)) for r in rows], out, [day, day]) == []
+    # the page's output table lists the schema's columns, in order
+    table = text[text.index("## Output") :]
+    listed = re.findall(r"^\| `([a-z_]+)`", table, re.M)
+    names = [n for n, _, _ in OUTPUT_COLUMNS]
+    cells = re.findall(r"^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \|", table, re.M)
+    assert [n for c in cells for n in re.findall(r"`([a-z_]+)`", c)] == names, listed

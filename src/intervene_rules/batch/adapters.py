@@ -33,25 +33,38 @@ def back(out: pa.Table, like: Any) -> Any:
 
         return pl.from_arrow(out)
     schema = plain_schema(out.schema)
-    frame = pa.Table.from_batches([plain(b) for b in out.to_batches()], schema=schema).to_pandas()
+    decoded = pa.Table.from_batches([plain(b) for b in out.to_batches()], schema=schema)
+    import pandas as pd
+
+    # nullable booleans: a partition with a rejected row has the same dtype as one without
+    frame = decoded.to_pandas(types_mapper={pa.bool_(): pd.BooleanDtype()}.get)
     frame.index = like.index
     return frame
 
 
+def plain_type(t: pa.DataType) -> pa.DataType:
+    """`t` with every dictionary (also inside lists and structs) as its plain values."""
+    if pa.types.is_dictionary(t):
+        return plain_type(t.value_type)
+    if pa.types.is_list(t):
+        return pa.list_(plain_type(t.value_type))
+    if pa.types.is_large_list(t):
+        return pa.large_list(plain_type(t.value_type))
+    if pa.types.is_struct(t):
+        return pa.struct([pa.field(f.name, plain_type(f.type)) for f in t])
+    return t
+
+
 def plain_schema(schema: pa.Schema) -> pa.Schema:
-    """`schema` with dictionary-encoded columns as their plain values (for Spark, pandas)."""
-    return pa.schema(
-        [
-            pa.field(f.name, f.type.value_type) if pa.types.is_dictionary(f.type) else f
-            for f in schema
-        ]
-    )
+    """`schema` with dictionary-encoded text as plain strings (for Spark, pandas)."""
+    return pa.schema([pa.field(f.name, plain_type(f.type)) for f in schema])
 
 
 def plain(batch: pa.RecordBatch) -> pa.RecordBatch:
-    """`batch` with its dictionary-encoded columns decoded."""
+    """`batch` with its dictionary-encoded text decoded."""
+    schema = plain_schema(batch.schema)
     arrays = [
-        col.dictionary_decode() if pa.types.is_dictionary(col.type) else col
-        for col in batch.columns
+        col if col.type == f.type else col.cast(f.type)
+        for col, f in zip(batch.columns, schema, strict=True)
     ]
-    return pa.RecordBatch.from_arrays(arrays, schema=plain_schema(batch.schema))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)

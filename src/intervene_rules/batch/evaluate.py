@@ -21,9 +21,10 @@ from intervene_rules._evaluate import _check, today
 from intervene_rules.batch import adapters
 from intervene_rules.batch.columns import CODERS, FIELD_PARTS, Coded
 from intervene_rules.batch.periods import Period, Periods, date_days, days
+from intervene_rules.decision import ReportDue
 from intervene_rules.fields import INPUT_NAMES
 from intervene_rules.suggest import did_you_mean
-from intervene_rules.vocabulary import Action
+from intervene_rules.vocabulary import Action, Duty
 
 if TYPE_CHECKING:
     from intervene_rules.engine.unknowns import RangeCore
@@ -32,8 +33,11 @@ if TYPE_CHECKING:
 _ACTIONS = tuple(Action)
 _TEXT = pa.dictionary(pa.int32(), pa.string())
 _ACTION = pa.dictionary(pa.int8(), pa.string())
-_NAMES = pa.list_(pa.string())
-_REPORTS = pa.list_(pa.struct([("to", pa.string()), ("within", pa.string())]))
+_NAMES = pa.list_(pa.dictionary(pa.int8(), pa.string()))
+_REPORT_TEXT = pa.dictionary(pa.int32(), pa.string())
+_REPORTS = pa.list_(pa.struct([("to", _REPORT_TEXT), ("within", _REPORT_TEXT)]))
+_DUTY_TEXTS = pa.array([d.value for d in Duty], pa.string())
+_FIELD_TEXTS = pa.array(list(INPUT_NAMES), pa.string())
 
 OUTPUT_COLUMNS: tuple[tuple[str, pa.DataType, str], ...] = (
     ("ruleset_id", _TEXT, "The ruleset's id."),
@@ -54,7 +58,9 @@ OUTPUT_COLUMNS: tuple[tuple[str, pa.DataType, str], ...] = (
     ("deciding", _NAMES, "The unknown facts the action depends on (empty when decided)."),
 )
 """The output columns after the `keep` columns: name, Arrow type, meaning. Every column but
-`ruleset_*`, `as_of`, `evaluated` and `error` is null in a rejected row."""
+`ruleset_*`, `as_of`, `evaluated` and `error` is null in a rejected row. Text is
+dictionary-encoded (also inside the lists): each batch is a few small vocabularies and
+integer codes; `adapters.plain` decodes a batch to plain strings."""
 
 
 def batch_schema(keep_schema: pa.Schema | None = None) -> pa.Schema:
@@ -64,12 +70,20 @@ def batch_schema(keep_schema: pa.Schema | None = None) -> pa.Schema:
 
 
 class _Results:
-    """Every distinct situation decided in a call, as rows of small arrays (built on demand)."""
+    """Every distinct situation decided in a call, as small per-situation arrays.
+
+    Text is kept as codes: duties by their place in `Duty`, fields by their place in the
+    contract, reports by their place in this call's list of (recipient, deadline) met.
+    """
 
     def __init__(self) -> None:
         self.by_key: dict[tuple[int, ...], int] = {}
         self.rows: list[tuple[Any, ...]] = []
-        self._arrays: list[pa.Array] | None = None
+        self.reports: dict[tuple[str, str | None], int] = {}
+        self._arrays: tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray]]] | None = None
+
+    def _report_codes(self, dues: Sequence[ReportDue]) -> list[int]:
+        return [self.reports.setdefault((r.to, r.within), len(self.reports)) for r in dues]
 
     def add(self, core: RangeCore) -> int:
         least, most = _ACTIONS.index(core.least), _ACTIONS.index(core.most)
@@ -77,25 +91,69 @@ class _Results:
             (
                 least,
                 most,
-                least if least == most else None,
+                least if least == most else -1,
                 core.single is not None,
-                [d.value for d in core.duties_certain],
-                [d.value for d in core.duties_possible],
-                [{"to": r.to, "within": r.within} for r in core.reports_certain],
-                [{"to": r.to, "within": r.within} for r in core.reports_possible],
-                list(core.unknown),
-                list(core.deciding[0].facts) if core.deciding else [],
+                [_DUTY_INDEX[d] for d in core.duties_certain],
+                [_DUTY_INDEX[d] for d in core.duties_possible],
+                self._report_codes(core.reports_certain),
+                self._report_codes(core.reports_possible),
+                [_FIELD_INDEX[f] for f in core.unknown],
+                [_FIELD_INDEX[f] for f in core.deciding[0].facts] if core.deciding else [],
             )
         )
         self._arrays = None
         return len(self.rows) - 1
 
-    def arrays(self) -> list[pa.Array]:
+    def arrays(self) -> tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
+        """Actions and `decided` per situation; each list column as (offsets, codes)."""
         if self._arrays is None:
             cols = list(zip(*self.rows, strict=True)) if self.rows else [()] * 10
-            types = [pa.int8()] * 3 + [pa.bool_()] + [_NAMES] * 2 + [_REPORTS] * 2 + [_NAMES] * 2
-            self._arrays = [pa.array(list(c), t) for c, t in zip(cols, types, strict=True)]
+            scalars = [np.array(c, dtype=np.int8) for c in cols[:3]]
+            scalars.append(np.array(cols[3], dtype=bool))
+            lists = []
+            for c in cols[4:]:
+                offsets = np.zeros(len(c) + 1, dtype=np.int64)
+                np.cumsum([len(x) for x in c], out=offsets[1:])
+                flat = np.fromiter((v for x in c for v in x), dtype=np.int32, count=offsets[-1])
+                lists.append((offsets, flat))
+            self._arrays = (scalars, lists)
         return self._arrays
+
+    def report_texts(self) -> tuple[pa.Array, pa.Array, np.ndarray]:
+        """Recipients and deadlines as dictionaries, and each report's codes into them."""
+        tos = {to: None for to, _ in self.reports}
+        withins = {w: None for _, w in self.reports if w is not None}
+        to_i = {t: i for i, t in enumerate(tos)}
+        within_i = {w: i for i, w in enumerate(withins)}
+        codes = np.array(
+            [(to_i[t], -1 if w is None else within_i[w]) for t, w in self.reports] or [(0, 0)],
+            dtype=np.int32,
+        ).reshape(-1, 2)
+        return pa.array(list(tos), pa.string()), pa.array(list(withins), pa.string()), codes
+
+
+_DUTY_INDEX = {d: i for i, d in enumerate(Duty)}
+_FIELD_INDEX = {f: i for i, f in enumerate(INPUT_NAMES)}
+
+
+def _lists(
+    offsets: np.ndarray, flat: np.ndarray, res: np.ndarray, bad: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row i gets the list of situation `res[i]` (empty where `bad`): (offsets, codes)."""
+    r = np.where(bad, 0, res)
+    length = np.where(bad, 0, np.diff(offsets)[r]) if len(offsets) > 1 else np.zeros(len(r), int)
+    out = np.zeros(len(res) + 1, dtype=np.int64)
+    np.cumsum(length, out=out[1:])
+    child = np.repeat(offsets[r] - out[:-1], length) + np.arange(out[-1], dtype=np.int64)
+    return out, flat[child]
+
+
+def _list_array(
+    out: np.ndarray, values: pa.Array, bad: np.ndarray, type_: pa.DataType
+) -> pa.ListArray:
+    return pa.ListArray.from_arrays(
+        pa.array(out.astype(np.int32)), values, type=type_, mask=pa.array(bad)
+    )
 
 
 class _Run:
@@ -180,8 +238,31 @@ class _Run:
         if self.date_column is not None:
             reasons += date_reasons
         row_res = self._decide(digits, radix, bad, present)
-        take = pa.array(row_res, pa.int32(), mask=row_res < 0)
-        least, most, action, decided, *lists = (a.take(take) for a in self.results.arrays())
+        rejected = row_res < 0
+        scalars, per_situation = self.results.arrays()
+        least, most, action = (
+            pa.array(col[row_res], pa.int8(), mask=rejected | (col[row_res] < 0))
+            for col in scalars[:3]
+        )
+        decided = pa.array(scalars[3][row_res], pa.bool_(), mask=rejected)
+        lists = []
+        texts = (_DUTY_TEXTS, _DUTY_TEXTS, None, None, _FIELD_TEXTS, _FIELD_TEXTS)
+        for (offsets, flat), text in zip(per_situation, texts, strict=True):
+            out, child = _lists(offsets, flat, row_res, rejected)
+            if text is not None:
+                values = pa.DictionaryArray.from_arrays(pa.array(child.astype(np.int8)), text)
+                lists.append(_list_array(out, values, rejected, _NAMES))
+                continue
+            tos, withins, codes = self.results.report_texts()
+            to, within = codes[child, 0], codes[child, 1]
+            values = pa.StructArray.from_arrays(
+                [
+                    pa.DictionaryArray.from_arrays(pa.array(to), tos),
+                    pa.DictionaryArray.from_arrays(pa.array(within, mask=within < 0), withins),
+                ],
+                fields=list(_REPORTS.value_type),
+            )
+            lists.append(_list_array(out, values, rejected, _REPORTS))
         zeros = pa.array(np.zeros(n, dtype=np.int32))
         arrays = [
             *(b.column(k) for k in self.keep),
