@@ -70,7 +70,10 @@ class Fact(BaseModel):
         default_factory=dict,
         description="Target value -> `table.column` of a yes/no column; a yes gives the value.",
     )
-    yes: tuple[str, ...] = Field(default=("Yes",), description="What a yes is in `flags`.")
+    yes_values: tuple[str, ...] = Field(
+        default=("Yes",),
+        description="What a yes is in `flags` (not `yes:`, which YAML 1.1 reads as true).",
+    )
     where: dict[str, tuple[str, ...]] = Field(
         default_factory=dict,
         description="`table.column` -> values: only rows of a many-table with one of these.",

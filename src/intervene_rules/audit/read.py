@@ -320,7 +320,7 @@ def _items(
     codes_all: list[np.ndarray] = []
     if fact.flags:
         order = {v: i for i, v in enumerate(_order(name))}
-        yes = pa.array(list(fact.yes), pa.string())
+        yes = pa.array(list(fact.yes_values), pa.string())
         for target, ref in fact.flags.items():
             _, column = split_column(ref)
             col = pc.utf8_trim_whitespace(table[column])

@@ -13,8 +13,8 @@ def add_parsers(sub: Any) -> None:
     """Add the `schema` and `list` subcommands."""
     sc = sub.add_parser(
         "schema",
-        help="print the JSON Schema of the input, the output, a decision record, or of the "
-        "ruleset and scenario files (`ruleset`, `scenarios`: for editor completion)",
+        help="print the JSON Schema of the input, the output, a decision record, of the "
+        "ruleset, scenario and crosswalk files (for editor completion), or of diff's JSON",
     )
     sc.add_argument(
         "--ruleset",
@@ -37,6 +37,8 @@ def add_parsers(sub: Any) -> None:
             "review",
             "ruleset",
             "scenarios",
+            "diff",
+            "crosswalk",
         ],
     )
     ls = sub.add_parser("list", help="list the bundled rulesets")
@@ -74,6 +76,16 @@ def run_schema(args: argparse.Namespace, out: TextIO) -> int:
         from intervene_rules.ruleset import load_ruleset
 
         print(json.dumps(load_ruleset(args.ruleset).situation_schema(), indent=2), file=out)
+        return 0
+    if args.which == "diff":
+        from intervene_rules.analysis.diff_json import DiffOutput
+
+        print(json.dumps(DiffOutput.model_json_schema(), indent=2), file=out)
+        return 0
+    if args.which == "crosswalk":
+        from intervene_rules.audit.crosswalk import Crosswalk
+
+        print(json.dumps(Crosswalk.model_json_schema(), indent=2), file=out)
         return 0
     if args.which in ("ruleset", "scenarios"):
         from intervene_rules.yaml_schemas import SCHEMAS
