@@ -193,8 +193,12 @@ def test_tallies_sum_the_results(dataset: tuple[Path, Path]) -> None:
 def test_assuming_a_fact_the_data_holds_is_refused(dataset: tuple[Path, Path]) -> None:
     folder, cw_path = dataset
     with pytest.raises(CrosswalkError) as exc:
-        audit(load_crosswalk(cw_path), folder, [load_ruleset("federal-baseline")],
-              assume={"force.type": "none"})
+        audit(
+            load_crosswalk(cw_path),
+            folder,
+            [load_ruleset("federal-baseline")],
+            assume={"force.type": "none"},
+        )
     assert exc.value.issues[0].code == "audit_bad_assumption"
 
 
@@ -229,7 +233,7 @@ def test_report_shows_the_figures_and_the_accounting(dataset: tuple[Path, Path])
     rs, other = load_ruleset("federal-baseline"), load_ruleset("washington")
     result = audit(load_crosswalk(cw_path), folder, [rs, other], as_of=dt.date(2024, 1, 1))
     page = render_html(result)
-    assert "<script" not in page and "http-equiv=\"Content-Security-Policy\"" in page
+    assert "<script" not in page and 'http-equiv="Content-Security-Policy"' in page
     assert f"Under {rs.id}" in page and f"Under {other.id}" in page
     p = result.prepared
     assert f"({p.evaluable:,} + {sum(p.rejected.values()):,} + " in page and "✔" in page
@@ -247,10 +251,22 @@ def test_cli_writes_results_report_and_summary(dataset: tuple[Path, Path], tmp_p
     folder, cw_path = dataset
     out, err = io.StringIO(), io.StringIO()
     code = main(
-        ["audit", str(folder), "--crosswalk", str(cw_path), "--ruleset", "federal-baseline",
-         "--date-column", "--assume", "misconduct=[]", "--out", str(tmp_path / "o"),
-         "--no-progress"],
-        out=out, err=err,
+        [
+            "audit",
+            str(folder),
+            "--crosswalk",
+            str(cw_path),
+            "--ruleset",
+            "federal-baseline",
+            "--date-column",
+            "--assume",
+            "misconduct=[]",
+            "--out",
+            str(tmp_path / "o"),
+            "--no-progress",
+        ],
+        out=out,
+        err=err,
     )
     assert code == 0, err.getvalue()
     summary = json.loads((tmp_path / "o" / "summary.json").read_text())
@@ -260,8 +276,20 @@ def test_cli_writes_results_report_and_summary(dataset: tuple[Path, Path], tmp_p
     assert sum(counts.values()) == table.num_rows
     assert summary["records"]["accounted"] is True
     assert (tmp_path / "o" / "report.html").stat().st_size > 1000
-    bad = main(["audit", str(folder), "--crosswalk", "no-such-crosswalk", "--ruleset",
-                "federal-baseline", "--out", str(tmp_path / "p")], out=out, err=err)
+    bad = main(
+        [
+            "audit",
+            str(folder),
+            "--crosswalk",
+            "no-such-crosswalk",
+            "--ruleset",
+            "federal-baseline",
+            "--out",
+            str(tmp_path / "p"),
+        ],
+        out=out,
+        err=err,
+    )
     assert bad == 2 and "crosswalk_unknown" in err.getvalue()
 
 
@@ -275,6 +303,9 @@ def test_report_in_a_real_browser(dataset: tuple[Path, Path], tmp_path: Path) ->
     page.write_text(render_html(result), encoding="utf-8")
     dom = subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", page.as_uri()],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     ).stdout
     assert "Every record accounted for" in dom and dom.count("<svg") >= 3
