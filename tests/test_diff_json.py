@@ -7,13 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
 from pydantic import ValidationError
 
 from intervene_rules.analysis.diff_json import DiffOutput
 from intervene_rules.cli import main
 from tests.test_diff_periods import ALIASES, write
+
+jsonschema = pytest.importorskip("jsonschema", reason="the schema checks need jsonschema (dev)")
 
 
 def _json(*argv: str) -> tuple[int, Any]:
