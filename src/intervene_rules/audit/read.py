@@ -38,7 +38,7 @@ from intervene_rules.errors import AuditDataError, CrosswalkError, Issue
 from intervene_rules.fields import SITUATION_FIELDS
 from intervene_rules.location import SourceLocation
 from intervene_rules.suggest import did_you_mean
-from intervene_rules.vocabulary import ForceType, Rank
+from intervene_rules.vocabulary import ForceType
 
 ROW = "__row"
 FILE = "__file"
@@ -278,7 +278,7 @@ _SKIP = -2
 
 
 def _item_codes(
-    cw: Crosswalk, name: str, fact: Fact, values: pa.Array, column: str, prepared: Prepared
+    name: str, fact: Fact, values: pa.Array, column: str, prepared: Prepared
 ) -> np.ndarray:
     """Each item's rank in the fact's order; UNKNOWN (unmappable/unmapped) or _SKIP."""
     order = {v: i for i, v in enumerate(_order(name))}
@@ -307,7 +307,7 @@ def _item_codes(
 
 
 def _items(
-    cw: Crosswalk, name: str, fact: Fact, table: pa.Table, prepared: Prepared
+    name: str, fact: Fact, table: pa.Table, prepared: Prepared
 ) -> tuple[np.ndarray, np.ndarray]:
     """(row of `table`, rank) of every item of the fact in the table's rows."""
     keep = np.ones(table.num_rows, dtype=bool)
@@ -344,7 +344,7 @@ def _items(
         for prefix in fact.strip_prefixes:
             col = pc.replace_substring_regex(col, "^" + re.escape(prefix), "")
             col = pc.utf8_trim_whitespace(col)
-        codes = _item_codes(cw, name, fact, col, ref, prepared)
+        codes = _item_codes(name, fact, col, ref, prepared)
         used = codes != _SKIP
         rows_all.append(rows[used])
         codes_all.append(codes[used])
@@ -405,7 +405,7 @@ def _fact_values(
     table = tables[tname]
     spec = cw.tables[tname]
     top = len(_order(name)) - 1
-    rows, codes = _items(cw, name, fact, table, prepared)
+    rows, codes = _items(name, fact, table, prepared)
     if tname == cw.records:
         out, conflict = _combine(rows, codes, n, fact, top)
     else:
@@ -621,7 +621,5 @@ def read_dataset(cw: Crosswalk, folder: str | Path) -> Prepared:
     prepared.pairs = pa.table(out)
     return prepared
 
-
-RANKS: tuple[str, ...] = tuple(r.value for r in Rank)
 
 __all__ = ["Prepared", "Rejection", "read_dataset"]
