@@ -18,10 +18,10 @@ class Clock:
 
 
 def test_the_bar_shows_counts_and_a_remaining_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    import intervene_rules._progress as progress
+    from intervene_rules import _progress as progress
 
     clock = Clock()
-    monkeypatch.setattr(progress.time, "perf_counter", clock)
+    monkeypatch.setattr(progress, "time", type("T", (), {"perf_counter": staticmethod(clock)}))
     out = io.StringIO()
     bar = ProgressBar("audit", out, enabled=True, unit="pairs")
     clock.now = 10.0
