@@ -46,7 +46,7 @@ pytestmark = [
     ),
 ]
 
-PAGES = ["index.html", "rulesets/index.html"] + [
+PAGES = ["index.html", "rulesets/index.html", "audit/index.html"] + [
     f"rulesets/{rid}/index.html" for rid in bundled_ids()
 ]
 PLANTED_TABLE = "__planted-wide-table.html"

@@ -133,13 +133,17 @@ def _audit(m: re.Match[str]) -> str:
     part = m["part"]
     if part == "counts":
         o = a.overall
-        return (
-            f"| records | evaluated | rejected | not evaluable | observer pairs | duty certain "
-            f"| duty possible | no duty |\n|---|---|---|---|---|---|---|---|\n"
-            f"| {p.records:,} | {p.evaluable:,} | {sum(p.rejected.values()):,} | "
-            f"{sum(p.not_evaluable.values()):,} | {result.pairs:,} | {o.certain:,} | "
-            f"{o.possible:,} | {o.absent:,} |"
-        )
+        rows = [
+            ("records in the sample", p.records),
+            ("evaluated (at least one observer pair)", p.evaluable),
+            ("rejected", sum(p.rejected.values())),
+            ("not evaluable (no other officer in the data)", sum(p.not_evaluable.values())),
+            ("observer pairs", result.pairs),
+            ("pairs: duty to intervene certain", o.certain),
+            ("pairs: duty possible (facts missing)", o.possible),
+            ("pairs: no duty", o.absent),
+        ]
+        return "| | |\n|---|---:|\n" + "\n".join(f"| {k} | {v:,} |" for k, v in rows)
     if part == "grid":
         return rp.legend() + rp.grid(a.by_force_resistance, "duty by force and resistance")
     if part == "relation":

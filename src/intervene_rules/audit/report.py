@@ -63,7 +63,8 @@ def bars(rows: Sequence[tuple[str, Tally]], title: str, width: int = 640) -> str
     label_w, bar_w, h = 190, width - 190 - 90, 22
     height = h * len(rows) + 10
     parts = [
-        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        'style="max-width:100%;height:auto">'
         f"<title>{_e(title)}</title>"
     ]
     for i, (label, t) in enumerate(rows):
@@ -92,7 +93,8 @@ def grid(cells: Mapping[tuple[str, str], Tally], title: str) -> str:
     cw, ch, lw, th = 130, 34, 170, 44
     width, height = lw + cw * len(resist) + 10, th + ch * len(forces) + 10
     parts = [
-        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        'style="max-width:100%;height:auto">'
         f"<title>{_e(title)}</title>"
     ]
     for j, r in enumerate(resist):
@@ -145,7 +147,8 @@ def columns(
     height = top + plot + 60
     peak = max((t.total for _, t in rows), default=1) or 1
     parts = [
-        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        'style="max-width:100%;height:auto">'
         f"<title>{_e(title)}</title>"
     ]
     for i, (label, t) in enumerate(rows):
@@ -180,7 +183,8 @@ def facts_chart(counts: Sequence[tuple[str, int]], total: int, title: str) -> st
     label_w, bar_w, h = 230, 330, 22
     width, height = label_w + bar_w + 120, h * len(counts) + 10
     parts = [
-        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        'style="max-width:100%;height:auto">'
         f"<title>{_e(title)}</title>"
     ]
     for i, (fact, n) in enumerate(counts):
