@@ -47,8 +47,11 @@ def _e(x: Any) -> str:
 
 
 def legend() -> str:
+    """The colour key, styled inline (it is shown in the docs pages too)."""
+    swatch = "display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:-.1em"
     items = "".join(
-        f'<span><i class="sw" style="background:{COLOURS[s]}"></i>{_e(LABELS[s])}</span>'
+        f'<span style="display:inline-block;margin-right:1.2em">'
+        f'<i style="{swatch};background:{COLOURS[s]}"></i>{_e(LABELS[s])}</span>'
         for s in STATUSES
     )
     return f'<p class="legend">{items}</p>'
