@@ -382,7 +382,8 @@ def test_rule_text_comes_from_the_errors_page() -> None:
         "a declared source that no rule", "PLANTED a declared source that no rule"
     )
     assert parse(planted)["analysis_unused_source"].meaning.startswith("PLANTED")
-    assert errors_page().resolve() == ERRORS_MD.resolve()  # in a checkout, the docs page
+    # the page read is the docs page: the checkout's, or the copy installed with the wheel
+    assert errors_page().read_text(encoding="utf-8") == page
     # the wheel ships the page where errors_page() looks for it
     forced = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["hatch"]["build"][
         "targets"
