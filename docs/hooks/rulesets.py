@@ -143,7 +143,8 @@ def _audit(m: re.Match[str]) -> str:
             ("pairs: duty possible (facts missing)", o.possible),
             ("pairs: no duty", o.absent),
         ]
-        return "| the sample | count |\n|---|---:|\n" + "\n".join(f"| {k} | {v:,} |" for k, v in rows)
+        body = "\n".join(f"| {k} | {v:,} |" for k, v in rows)
+        return "| the sample | count |\n|---|---:|\n" + body
     if part == "grid":
         return rp.legend() + rp.grid(a.by_force_resistance, "duty by force and resistance")
     if part == "relation":
