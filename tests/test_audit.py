@@ -309,3 +309,30 @@ def test_report_in_a_real_browser(dataset: tuple[Path, Path], tmp_path: Path) ->
         check=False,
     ).stdout
     assert "Every record accounted for" in dom and dom.count("<svg") >= 3
+
+
+def test_without_the_audit_extra_the_cli_says_what_to_install(
+    dataset: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import sys
+
+    folder, cw_path = dataset
+    monkeypatch.setitem(sys.modules, "pyarrow.parquet", None)  # as if pyarrow were absent
+    err = io.StringIO()
+    code = main(
+        [
+            "audit",
+            str(folder),
+            "--crosswalk",
+            str(cw_path),
+            "--ruleset",
+            "federal-baseline",
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        out=io.StringIO(),
+        err=err,
+    )
+    assert code == 2 and "pip install 'intervene_rules[audit]'" in err.getvalue()
+    assert not (tmp_path / "o").exists()
