@@ -183,6 +183,16 @@ def test_tallies_sum_the_results(dataset: tuple[Path, Path]) -> None:
             want["absent"] += 1
     assert a.overall.as_dict() == want
     assert sum(t.total for t in a.by_relation.values()) == len(rows)
+    # the relation of each pair, independently (vocabulary.relation), counted the same way
+    from intervene_rules.vocabulary import Rank, relation
+
+    by_rel: dict[str, int] = {}
+    for row in rows:
+        a_rank, o_rank = row["actor.rank"], row["observer.rank"]
+        k = relation(Rank(o_rank), Rank(a_rank)).value if a_rank and o_rank else "unknown"
+        by_rel[k] = by_rel.get(k, 0) + 1
+    assert {k: t.total for k, t in a.by_relation.items()} == by_rel
+    assert {"junior", "senior", "unknown"} <= set(by_rel)  # the data has each kind
     assert sum(t.total for t in a.by_force_resistance.values()) == len(rows)
     assert sum(t.total for t in a.by_year.values()) == len(rows)
     # the assumed fact is known in every pair, the others the data lacks are not
