@@ -346,3 +346,31 @@ def test_without_the_audit_extra_the_cli_says_what_to_install(
     )
     assert code == 2 and "pip install 'intervene_rules[audit]'" in err.getvalue()
     assert not (tmp_path / "o").exists()
+
+
+def test_cli_lists_the_bundled_crosswalks() -> None:
+    import io
+
+    from intervene_rules.audit import list_crosswalks
+
+    out = io.StringIO()
+    assert main(["crosswalks", "--format", "json"], out=out) == 0
+    listed = {c["id"]: c["title"] for c in json.loads(out.getvalue())}
+    assert listed == list_crosswalks()
+    assert {"chicago-trr-2004-2016", "nj-oag-2020", "austin-r2r"} <= set(listed)
+
+
+def test_cli_compares_two_rulesets_side_by_side(dataset: tuple[Path, Path], tmp_path: Path) -> None:
+    import io
+
+    folder, cw_path = dataset
+    out, err = io.StringIO(), io.StringIO()
+    argv = ["audit", str(folder), "--crosswalk", str(cw_path), "--ruleset", "federal-baseline"]
+    argv += ["--compare", "washington", "--as-of", "2024-01-01", "--out", str(tmp_path / "o")]
+    assert main([*argv, "--no-progress"], out=out, err=err) == 0, err.getvalue()
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    assert [r["id"] for r in summary["rulesets"]] == ["federal-baseline", "washington"]
+    assert summary["as_of"] == "2024-01-01"
+    for rid in ("federal-baseline", "washington"):
+        assert (tmp_path / "o" / f"results-{rid}.parquet").is_file()
+        assert f"{rid}: duty to intervene certain" in out.getvalue()
