@@ -175,10 +175,12 @@ def test_tallies_sum_the_results(dataset: tuple[Path, Path]) -> None:
     rows = a.results.to_pylist()
     want = {s: 0 for s in STATUSES}
     for row in rows:
-        if "intervene" in row["duties_certain"]:
+        if "intervene" in row["binding_duties_certain"]:
             want["certain"] += 1
-        elif "intervene" in row["duties_possible"]:
+        elif "intervene" in row["binding_duties_possible"]:
             want["possible"] += 1
+        elif "intervene" in row["duties_possible"]:
+            want["guidance"] += 1
         else:
             want["absent"] += 1
     assert a.overall.as_dict() == want
@@ -198,6 +200,35 @@ def test_tallies_sum_the_results(dataset: tuple[Path, Path]) -> None:
     # the assumed fact is known in every pair, the others the data lacks are not
     assert all("misconduct" not in r["unknown"] for r in rows)
     assert all("force.still_needed" in r["unknown"] for r in rows)
+
+
+def test_guidance_that_binds_no_one_is_never_counted_as_a_duty(
+    dataset: tuple[Path, Path],
+) -> None:
+    folder, cw_path = dataset
+    cw = load_crosswalk(cw_path)
+    # new-orleans-pd: EPIC (a peer-intervention programme) expects intervention against
+    # misconduct the law does not reach (unethical conduct), whatever the force
+    assume = {
+        "misconduct": ["unethical_conduct"],
+        "force.still_needed": True,
+        "subject.restrained": False,
+        "subject.medical_distress": False,
+        "observer.realistic_opportunity": True,
+    }
+    a = audit(
+        cw, folder, [load_ruleset("new-orleans-pd")], as_of=dt.date(2024, 1, 1), assume=assume
+    )
+    rows = a.audits[0].results.to_pylist()
+    only_guidance = [
+        r
+        for r in rows
+        if "intervene" in r["duties_possible"] and "intervene" not in r["binding_duties_possible"]
+    ]
+    assert len(only_guidance) == a.audits[0].overall.guidance > 0
+    assert a.audits[0].overall.certain + a.audits[0].overall.possible == sum(
+        "intervene" in r["binding_duties_possible"] for r in rows
+    )
 
 
 def test_assuming_a_fact_the_data_holds_is_refused(dataset: tuple[Path, Path]) -> None:

@@ -395,3 +395,40 @@ def test_the_batch_page_runs_as_written() -> None:
     names = [n for n, _, _ in OUTPUT_COLUMNS]
     cells = re.findall(r"^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \|", table, re.M)
     assert [n for c in cells for n in re.findall(r"`([a-z_]+)`", c)] == names, listed
+
+
+def _binding_mismatches(rid: str, column: str, n: int = 400) -> tuple[int, int]:
+    """(rows whose `column` differs from the duties the decision does not mark as resting on
+    guidance alone, rows with such a guidance notice) over `n` complete situations."""
+    from intervene_rules import words
+    from tests.situations import random_situation_data
+
+    rs = rs_of(rid)
+    data = random_situation_data(n, 7, [5.0, 10.0, 60.0, 400.0], spread=600)
+    for d in data:  # complete: a null here would be an unknown fact for evaluate_batch
+        d["observer"]["realistic_opportunity"] = d["observer"].get("realistic_opportunity", True)
+        if d["observer"]["realistic_opportunity"] is None:
+            d["observer"]["realistic_opportunity"] = True
+        if d["force"].get("duration_s") is None:
+            d["force"]["duration_s"] = 30.0
+    out = evaluate_batch(rs, table_of([flat(d) for d in data]), as_of=DAY).to_pylist()
+    bad = guided = 0
+    for d, row in zip(data, out, strict=True):
+        decision = evaluate(rs, d, as_of=DAY)
+        notes = [x for x in decision.notices if x.id == "guidance_only.duties"]
+        guided += bool(notes)
+        legal = [
+            x.value for x in decision.duties if not any(words.DUTY[x] in n.text for n in notes)
+        ]
+        bad += sorted(row[column]) != sorted(legal)
+    return bad, guided
+
+
+@pytest.mark.parametrize("rid", ["new-orleans-pd", "model-policy"])
+def test_binding_duties_leave_out_what_rests_on_guidance_alone(rid: str) -> None:
+    bad, guided = _binding_mismatches(rid, "binding_duties_certain")
+    assert guided > 0  # the rulesets have duties that rest on guidance alone: something to check
+    assert bad == 0
+    # a planted fault: the duties with guidance counted as binding are caught
+    planted, _ = _binding_mismatches(rid, "duties_certain")
+    assert planted > 0

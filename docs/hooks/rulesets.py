@@ -141,6 +141,7 @@ def _audit(m: re.Match[str]) -> str:
             ("observer pairs", result.pairs),
             ("pairs: duty to intervene certain", o.certain),
             ("pairs: duty possible (facts missing)", o.possible),
+            ("pairs: no legal duty; only guidance that binds no one expects it", o.guidance),
             ("pairs: no duty", o.absent),
         ]
         body = "\n".join(f"| {k} | {v:,} |" for k, v in rows)

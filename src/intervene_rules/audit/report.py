@@ -18,10 +18,16 @@ from intervene_rules.audit.run import RELATION_ORDER, STATUSES, AuditResult, Rul
 from intervene_rules.decision import DISCLAIMER
 from intervene_rules.vocabulary import ForceType, Resistance
 
-COLOURS = {"certain": "#b2182b", "possible": "#f4a582", "absent": "#4393c3"}
+COLOURS = {
+    "certain": "#b2182b",
+    "possible": "#f4a582",
+    "guidance": "#bababa",
+    "absent": "#4393c3",
+}
 LABELS = {
     "certain": "duty certain",
     "possible": "duty possible (facts missing)",
+    "guidance": "no legal duty; guidance that binds no one expects it",
     "absent": "no duty",
 }
 FORCE_ORDER: tuple[str, ...] = (
@@ -135,7 +141,7 @@ def grid(cells: Mapping[tuple[str, str], Tally], title: str) -> str:
                 x += w
             parts.append(
                 f'<text x="{x0 + (cw - 8) / 2}" y="{y + ch - 3}" text-anchor="middle" '
-                f'font-size="10">{t.certain:,}/{t.possible:,}/{t.absent:,}</text>'
+                f'font-size="10">{"/".join(f"{getattr(t, s):,}" for s in STATUSES)}</text>'
             )
     parts.append("</svg>")
     return "".join(parts)
@@ -233,8 +239,8 @@ def _ruleset_section(result: AuditResult, a: RulesetAudit) -> str:
         )
     out.append("<h3>By force type × subject resistance</h3>")
     out.append(
-        '<p class="note">Each cell: the share of pairs with the duty certain, possible, absent; '
-        "below, the counts certain/possible/absent.</p>"
+        '<p class="note">Each cell: the share of pairs in each colour of the key; below, the '
+        "counts in its order (certain/possible/guidance only/none).</p>"
     )
     out.append(grid(a.by_force_resistance, f"{rs.id}: duty by force type and resistance"))
     out.append("<h3>By rank relation (the observer against the officer using force)</h3>")
@@ -396,7 +402,9 @@ used force and another officer on scene) from <b>{p.evaluable:,}</b> records.</p
 {legend()}
 <p class="note">A pair's duty to intervene is <i>certain</i> when it is owed whatever the facts
 the records do not hold; <i>possible</i> when it is owed for some of their values; absent when
-for none. {_e(DISCLAIMER)}</p>
+for none. A duty is a legal duty: what rests only on guidance that binds no one (a
+peer-intervention programme, a model policy) is never counted as one; pairs where only such
+guidance expects intervention are shown apart, in grey. {_e(DISCLAIMER)}</p>
 {sections}
 {_facts(result)}
 <h2>Caveats of the data</h2><ul>{caveats}</ul>

@@ -30,7 +30,11 @@ from intervene_rules.location import SourceLocation
 from intervene_rules.ruleset.ruleset import Ruleset
 from intervene_rules.vocabulary import Duty, Rank, Relation
 
-STATUSES = ("certain", "possible", "absent")
+STATUSES = ("certain", "possible", "guidance", "absent")
+"""A pair's duty to intervene as a legal duty: owed whatever the missing facts (`certain`),
+owed for some of their values (`possible`), or not owed; and among the pairs it is not owed
+to, those where guidance that binds no one (e.g. a peer-intervention programme) expects
+intervention for some values (`guidance`): never counted as a duty."""
 RELATION_ORDER = ("junior", "same", "senior", "unknown")
 BATCH = 65_536
 KEEP = ("record", "observer_record", "incident", "date", "file", "row")
@@ -40,10 +44,11 @@ Progress = Callable[[int, int], None]
 
 @dataclass
 class Tally:
-    """Pairs by duty status (certain / possible / absent), and pairs not evaluated."""
+    """Pairs by duty status (`STATUSES`)."""
 
     certain: int = 0
     possible: int = 0
+    guidance: int = 0
     absent: int = 0
 
     def add(self, status: str, n: int = 1) -> None:
@@ -53,11 +58,11 @@ class Tally:
     @property
     def total(self) -> int:
         """Pairs counted."""
-        return self.certain + self.possible + self.absent
+        return sum(getattr(self, s) for s in STATUSES)
 
     def as_dict(self) -> dict[str, int]:
         """The counts as JSON."""
-        return {"certain": self.certain, "possible": self.possible, "absent": self.absent}
+        return {s: getattr(self, s) for s in STATUSES}
 
 
 @dataclass
@@ -138,11 +143,14 @@ def _assume(table: pa.Table, cw: Crosswalk, assumptions: Mapping[str, Any]) -> p
 
 
 def _status(results: pa.Table) -> np.ndarray:
-    """Per pair: 0 certain, 1 possible, 2 absent, -1 not evaluated."""
-    certain = _has(results["duties_certain"], Duty.INTERVENE.value)
-    possible = _has(results["duties_possible"], Duty.INTERVENE.value)
+    """Per pair: its index in `STATUSES`, -1 not evaluated."""
+    duty = Duty.INTERVENE.value
+    certain = _has(results["binding_duties_certain"], duty)
+    possible = _has(results["binding_duties_possible"], duty)
+    expected = _has(results["duties_possible"], duty)
     ok = results["evaluated"].to_numpy(zero_copy_only=False)
-    return np.where(~ok, -1, np.where(certain, 0, np.where(possible, 1, 2)))
+    status = np.select([certain, possible, expected], [0, 1, 2], default=3)
+    return np.where(ok, status, -1)
 
 
 def _has(lists: pa.ChunkedArray, item: str) -> np.ndarray:

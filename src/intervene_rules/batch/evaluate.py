@@ -52,6 +52,12 @@ OUTPUT_COLUMNS: tuple[tuple[str, pa.DataType, str], ...] = (
     ("decided", pa.bool_(), "Every completion gives one and the same decision."),
     ("duties_certain", _NAMES, "Duties owed in every completion."),
     ("duties_possible", _NAMES, "Duties owed in some completion."),
+    (
+        "binding_duties_certain",
+        _NAMES,
+        "Duties owed as a legal duty in every completion (guidance binding no one left out).",
+    ),
+    ("binding_duties_possible", _NAMES, "Duties owed as a legal duty in some completion."),
     ("reports_certain", _REPORTS, "Reports (recipient, ISO-8601 deadline) owed in every one."),
     ("reports_possible", _REPORTS, "Reports owed in some completion."),
     ("unknown", _NAMES, "The unknown input fields (null or missing), in the contract's order."),
@@ -95,6 +101,8 @@ class _Results:
                 core.single is not None,
                 [_DUTY_INDEX[d] for d in core.duties_certain],
                 [_DUTY_INDEX[d] for d in core.duties_possible],
+                [_DUTY_INDEX[d] for d in core.binding_certain],
+                [_DUTY_INDEX[d] for d in core.binding_possible],
                 self._report_codes(core.reports_certain),
                 self._report_codes(core.reports_possible),
                 [_FIELD_INDEX[f] for f in core.unknown],
@@ -107,7 +115,7 @@ class _Results:
     def arrays(self) -> tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
         """Actions and `decided` per situation; each list column as (offsets, codes)."""
         if self._arrays is None:
-            cols = list(zip(*self.rows, strict=True)) if self.rows else [()] * 10
+            cols = list(zip(*self.rows, strict=True)) if self.rows else [()] * 12
             scalars = [np.array(c, dtype=np.int8) for c in cols[:3]]
             scalars.append(np.array(cols[3], dtype=bool))
             lists = []
@@ -246,7 +254,7 @@ class _Run:
         )
         decided = pa.array(scalars[3][row_res], pa.bool_(), mask=rejected)
         lists = []
-        texts = (_DUTY_TEXTS, _DUTY_TEXTS, None, None, _FIELD_TEXTS, _FIELD_TEXTS)
+        texts = (*[_DUTY_TEXTS] * 4, None, None, _FIELD_TEXTS, _FIELD_TEXTS)
         for (offsets, flat), text in zip(per_situation, texts, strict=True):
             out, child = _lists(offsets, flat, row_res, rejected)
             if text is not None:

@@ -19,6 +19,7 @@ import datetime as dt
 import threading
 import weakref
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from intervene_rules.decision import Decision
@@ -63,6 +64,8 @@ class Engine:
     """The evaluator and the shared decisions of one period view."""
 
     def __init__(self, view: PeriodView, budget: Budget) -> None:
+        # weakly: the registry drops an engine when its view dies (a strong link would keep it)
+        self._view = weakref.ref(view)
         self.program = program = view.program
         self.classes = vc = ValueClasses.of(program)
         self.native = NativeEvaluator(program)
@@ -79,6 +82,13 @@ class Engine:
             reads_of, READ_FIELDS
         )
         """The rules fired (a bit mask) and the `Reads` of a situation, no row made."""
+
+    @property
+    def view(self) -> PeriodView:
+        """The period view this engine decides (alive while the engine is registered)."""
+        view = self._view()
+        assert view is not None, "an engine outlived its view"
+        return view
 
     def _with_opportunity(self, s: Situation, seen: Reads) -> Reads:
         """`seen` completed (`Merger.complete`): the rules `s` fires with an opportunity.
@@ -173,6 +183,33 @@ def engine_for(view: PeriodView) -> Engine:
                 hit = Engine(view, budget)
                 _engines[id(view)] = hit
                 weakref.finalize(view, _engines.pop, id(view), None)
+    return hit
+
+
+_binding_views: weakref.WeakKeyDictionary[PeriodView, PeriodView] = weakref.WeakKeyDictionary()
+
+
+def binding_view(view: PeriodView) -> PeriodView:
+    """`view` without its rules that rest only on guidance binding no one (`Standing`).
+
+    What the law and binding policy alone conclude: a conclusion that needs such a rule
+    (its action, or a fact only it concludes) is not a legal duty. `view` itself when it has
+    no such rule (then every duty it concludes binds).
+    """
+    hit = _binding_views.get(view)
+    if hit is None:
+        kept = tuple(
+            r
+            for r in view.program.rules
+            if not (view.standing.get(r.id) and view.standing[r.id].guidance_only)
+        )
+        hit = (
+            view
+            if len(kept) == len(view.program.rules)
+            else replace(view, program=replace(view.program, rules=kept))
+        )
+        with _lock:
+            hit = _binding_views.setdefault(view, hit)
     return hit
 
 

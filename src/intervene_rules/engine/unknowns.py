@@ -13,7 +13,7 @@ import itertools
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from intervene_rules import words
@@ -36,7 +36,7 @@ from intervene_rules.engine.abstract import (
 )
 from intervene_rules.engine.classes import RANK_FIELDS, SET_FIELD, ValueClasses
 from intervene_rules.engine.row import derive
-from intervene_rules.engine.table import Engine
+from intervene_rules.engine.table import Engine, binding_view, engine_for
 from intervene_rules.fields import SITUATION_FIELDS, Classing
 from intervene_rules.partial import PartialSituation, complete
 from intervene_rules.vocabulary import Action, Duty, Misconduct, Rank, relation
@@ -286,6 +286,11 @@ class RangeCore:
     deciding: tuple[Deciding, ...]
     single: dict[str, Any] | None
     """The values of the unknown fields of one completion, when all give one decision."""
+    binding_certain: tuple[Duty, ...] = ()
+    """Duties owed as a legal duty in every completion: concluded with the rules that rest
+    only on guidance binding no one left out (`engine.table.binding_view`)."""
+    binding_possible: tuple[Duty, ...] = ()
+    """Duties owed as a legal duty in some completion."""
 
 
 def _any_fires(rules: frozenset[int]) -> Any:
@@ -756,7 +761,14 @@ def range_core(engine: Engine, known: dict[str, Any], day: dt.date | None) -> Ra
     key = ("range", _class_key(engine.classes, known))
     hit: RangeCore | None = memo.get(key)
     if hit is None:
-        hit = memo[key] = _core(_Frame.of(engine, known), day)
+        core = _core(_Frame.of(engine, known), day)
+        bound = binding_view(engine.view)
+        if bound is engine.view:
+            binding = (core.duties_certain, core.duties_possible)
+        else:
+            b = range_core(engine_for(bound), known, day)
+            binding = (b.duties_certain, b.duties_possible)
+        hit = memo[key] = replace(core, binding_certain=binding[0], binding_possible=binding[1])
     return hit
 
 
