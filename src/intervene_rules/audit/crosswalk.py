@@ -377,24 +377,22 @@ def load_crosswalk(source: str | Path, *, text: str | None = None) -> Crosswalk:
     """
     from intervene_rules._validation import issues as to_issues
     from intervene_rules._validation import translate
-    from intervene_rules.ruleset._yaml import read
+    from intervene_rules.ruleset._yaml import read_mapping
 
     path = bundled_path(str(source)) if text is None else None
     target: str | Path = path if path is not None else source
-    doc, issues = read(target, text, "crosswalk")
-    if doc is None or not isinstance(doc.data, dict):
-        if doc is not None:
-            issues.append(
-                Issue(
-                    "crosswalk_not_mapping",
-                    "a crosswalk is a mapping starting with `crosswalk: <id>`",
-                    SourceLocation(str(target), 1, 1),
-                    help="see the crosswalk format reference (docs/crosswalks.md)",
-                )
-            )
-        elif not issues:
+    doc, issues = read_mapping(
+        target,
+        text,
+        "crosswalk",
+        "a crosswalk is a mapping starting with `crosswalk: <id>`",
+        "see the crosswalk format reference (docs/crosswalks.md)",
+    )
+    if doc is None:
+        if not issues:
             issues.append(Issue("crosswalk_unreadable", "empty", SourceLocation(str(target))))
-        if path is None and doc is None and not Path(str(source)).suffix:
+        unread = all(i.code != "crosswalk_not_mapping" for i in issues)
+        if path is None and unread and not Path(str(source)).suffix:
             known = ", ".join(list_crosswalks())
             issues = [
                 Issue(

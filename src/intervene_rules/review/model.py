@@ -17,8 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from intervene_rules.durations import parse_iso_duration
-from intervene_rules.errors import Issue, ResponsesError
-from intervene_rules.location import SourceLocation
+from intervene_rules.errors import ResponsesError
 from intervene_rules.timeline.model import _seconds
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True)
@@ -81,20 +80,16 @@ def load_responses(source: str | Path, *, text: str | None = None) -> tuple[Resp
     """
     from intervene_rules._validation import issues as to_issues
     from intervene_rules._validation import translate
-    from intervene_rules.ruleset._yaml import read
+    from intervene_rules.ruleset._yaml import read_mapping
 
-    shown = str(source)
-    doc, issues = read(source, text, "responses")
-    if doc is None or not isinstance(doc.data, dict):
-        if doc is not None:
-            issues.append(
-                Issue(
-                    "responses_not_mapping",
-                    "a responses file is a mapping with `responses:` (a list of acts)",
-                    SourceLocation(shown, 1, 1),
-                    help="write `responses:`, one `- {at: ..., officer: ..., kind: ...}` per act",
-                )
-            )
+    doc, issues = read_mapping(
+        source,
+        text,
+        "responses",
+        "a responses file is a mapping with `responses:` (a list of acts)",
+        "write `responses:`, one `- {at: ..., officer: ..., kind: ...}` per act",
+    )
+    if doc is None:
         raise ResponsesError(issues)
     try:
         responses = Responses.model_validate(doc.data)

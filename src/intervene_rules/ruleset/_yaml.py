@@ -388,3 +388,16 @@ def read(source: Any, text: str | bytes | None, prefix: str) -> tuple[Document |
         for i in found
     ]
     return doc, renamed
+
+
+def read_mapping(
+    source: Any, text: str | bytes | None, prefix: str, shape: str, advice: str
+) -> tuple[Document | None, list[Issue]]:
+    """`read`, the document None unless it is a mapping (`<prefix>_not_mapping`: `shape`)."""
+    doc, issues = read(source, text, prefix)
+    if doc is not None and not isinstance(doc.data, dict):
+        issues.append(
+            Issue(f"{prefix}_not_mapping", shape, SourceLocation(str(source), 1, 1), help=advice)
+        )
+        return None, issues
+    return doc, issues

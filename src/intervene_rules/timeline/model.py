@@ -21,7 +21,6 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from intervene_rules.errors import Issue, TimelineError
-from intervene_rules.location import SourceLocation
 from intervene_rules.vocabulary import ForceType, Misconduct, Rank, Resistance
 
 _CONFIG = ConfigDict(extra="forbid", frozen=True)
@@ -254,25 +253,18 @@ def load_timeline(source: str | Path, *, text: str | None = None) -> Timeline:
     """
     from intervene_rules._validation import issues as to_issues
     from intervene_rules._validation import translate
-    from intervene_rules.ruleset._yaml import read
+    from intervene_rules.ruleset._yaml import read_mapping
     from intervene_rules.timeline.checks import check
 
-    shown = str(source)
-    doc, issues = read(source, text, "timeline")
+    doc, issues = read_mapping(
+        source,
+        text,
+        "timeline",
+        "a timeline is a mapping (incident:, date:, officers:, events:)",
+        "see `intervene schema timeline` and the trainers' guide",
+    )
     if doc is None:
         raise TimelineError(issues)
-    if not isinstance(doc.data, dict):
-        raise TimelineError(
-            [
-                *issues,
-                Issue(
-                    "timeline_not_mapping",
-                    "a timeline is a mapping (incident:, date:, officers:, events:)",
-                    SourceLocation(shown, 1, 1),
-                    help="see `intervene schema timeline` and the trainers' guide",
-                ),
-            ]
-        )
     try:
         timeline = Timeline.model_validate(doc.data)
     except ValidationError as exc:
