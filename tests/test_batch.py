@@ -72,6 +72,8 @@ def expected(rs: Ruleset, row: dict[str, Any], day: dt.date) -> dict[str, Any]:
         "decided": r.decided,
         "duties_certain": [d.value for d in r.duties_certain],
         "duties_possible": [d.value for d in r.duties_possible],
+        "binding_duties_certain": [d.value for d in r.binding_duties_certain],
+        "binding_duties_possible": [d.value for d in r.binding_duties_possible],
         "reports_certain": [{"to": x.to, "within": x.within} for x in r.reports_certain],
         "reports_possible": [{"to": x.to, "within": x.within} for x in r.reports_possible],
         "unknown": list(r.unknown),

@@ -35,7 +35,7 @@ from intervene_rules.engine.classes import ValueClasses
 from intervene_rules.engine.table import engine_for
 from intervene_rules.fields import SITUATION_FIELDS
 from intervene_rules.partial import PartialSituation
-from intervene_rules.vocabulary import Misconduct
+from intervene_rules.vocabulary import Duty, Misconduct
 from tests.situations import drop_fields, random_situation_data
 
 DAY = dt.date(2024, 6, 1)
@@ -391,3 +391,27 @@ def test_what_would_change_needs_the_situation() -> None:
     d = evaluate(rs, data)
     with pytest.raises(TypeError, match="situation"):
         d.what_would_change()
+
+
+def test_a_duty_only_guidance_expects_is_never_stated_as_a_legal_duty() -> None:
+    import datetime as dt
+
+    rs = load_ruleset("new-orleans-pd")
+    base = {
+        "actor": {"rank": "officer"},
+        "observer": {"rank": "officer", "realistic_opportunity": True},
+        "force": {"type": "none", "still_needed": False},
+        "subject": {"resistance": "compliant", "medical_distress": False},
+    }
+    day = dt.date(2024, 6, 1)
+    # unethical conduct: only EPIC (a programme that binds no one) expects intervention
+    epic = evaluate_partial(rs, {**base, "misconduct": ["unethical_conduct"]}, as_of=day)
+    assert Duty.INTERVENE in epic.duties_certain
+    assert Duty.INTERVENE not in epic.binding_duties_possible
+    assert "intervene (not a legal duty" in epic.explain()
+    assert epic.decision is not None
+    assert any(n.id == "guidance_only.duties" for n in epic.decision.notices)
+    # denial of medical care in custody: the law requires it
+    law = evaluate_partial(rs, {**base, "misconduct": ["denial_of_medical_care"]}, as_of=day)
+    assert Duty.INTERVENE in law.binding_duties_certain
+    assert "intervene (not a legal duty" not in law.explain()

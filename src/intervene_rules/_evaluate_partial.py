@@ -67,6 +67,8 @@ def evaluate_partial(
         most=core.most,
         duties_certain=core.duties_certain,
         duties_possible=core.duties_possible,
+        binding_duties_certain=core.binding_certain,
+        binding_duties_possible=core.binding_possible,
         reports_certain=core.reports_certain,
         reports_possible=core.reports_possible,
         unknown=core.unknown,

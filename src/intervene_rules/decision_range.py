@@ -4,7 +4,9 @@ Models only (the contract of `evaluate_partial` and `Decision.what_would_change`
 computed by `engine.unknowns`. Semantics, exactly:
 
 - `least` / `most`: the least and the most demanding action of any completion.
-- `duties_certain` / `duties_possible`: the duties in every / in some completion; likewise
+- `duties_certain` / `duties_possible`: the duties in every / in some completion
+  (`binding_duties_*`: the same as legal duties, leaving out what rests only on guidance that
+  binds no one, as a decision's `guidance_only.*` notices do); likewise
   `reports_certain` / `reports_possible` (a report is its rule's: recipient and deadline).
 - `deciding`: the smallest sets of unknown facts whose values decide the required action,
   each with the action its values lead to. The completions form a product, so there is
@@ -85,6 +87,14 @@ class DecisionRange(BaseModel):
     most: Action = Field(description="The most demanding action of any completion.")
     duties_certain: tuple[Duty, ...] = Field(description="Duties owed in every completion.")
     duties_possible: tuple[Duty, ...] = Field(description="Duties owed in some completion.")
+    binding_duties_certain: tuple[Duty, ...] = Field(
+        default=(),
+        description="Duties owed as a legal duty in every completion: what rests only on "
+        "guidance that binds no one (a peer-intervention programme, a model policy) left out.",
+    )
+    binding_duties_possible: tuple[Duty, ...] = Field(
+        default=(), description="Duties owed as a legal duty in some completion."
+    )
     reports_certain: tuple[ReportDue, ...] = Field(description="Reports owed in every completion.")
     reports_possible: tuple[ReportDue, ...] = Field(description="Reports owed in some completion.")
     unknown: tuple[str, ...] = Field(description="The unknown input fields.")

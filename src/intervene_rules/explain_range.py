@@ -25,8 +25,20 @@ def _wrap(text: str, indent: str = "  ") -> str:
     return textwrap.fill(text, width=88, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
-def _duties(duties: tuple[Duty, ...]) -> str:
-    return ", ".join(words.DUTY[d] for d in duties) or "none"
+def _duties(duties: tuple[Duty, ...], binding: tuple[Duty, ...] | None = None) -> str:
+    """The duties in words; with `binding`, those not in it marked as no legal duty."""
+    return (
+        ", ".join(
+            words.DUTY[d]
+            + (
+                " (not a legal duty: only guidance that binds no one expects it)"
+                if binding is not None and d not in binding
+                else ""
+            )
+            for d in duties
+        )
+        or "none"
+    )
 
 
 def _report(r: ReportDue) -> str:
@@ -50,10 +62,10 @@ def explain_range(r: DecisionRange) -> str:
             f"REQUIRED ACTION: between {words.ACTION[r.least]} and {words.ACTION[r.most]}, "
             "depending on the unknown facts"
         )
-    lines.append(f"Duties in every case: {_duties(r.duties_certain)}")
+    lines.append(f"Duties in every case: {_duties(r.duties_certain, r.binding_duties_certain)}")
     maybe = tuple(d for d in r.duties_possible if d not in r.duties_certain)
     if maybe:
-        lines.append(f"Duties that may be owed: {_duties(maybe)}")
+        lines.append(f"Duties that may be owed: {_duties(maybe, r.binding_duties_possible)}")
     for due in r.reports_certain:
         lines.append(f"Report owed in every case: {_report(due)}")
     for due in r.reports_possible:
