@@ -272,14 +272,15 @@ class Merger:
         self._bases: dict[tuple[Any, ...], tuple[Citation, ...]] = {}
         self._cited: dict[tuple[str, str | None], Citation] = {}
         self._reports: dict[str, tuple[ReportDue, ...]] = {}
-        self._parts: dict[tuple[str, ...], _Fired] = {}
+        self._parts: dict[int, _Fired] = {}
+        self._per_rule: dict[str, _RuleParts] = {}
 
     def fresh(self) -> Merger:
         """A merger of the same view that shares nothing made before."""
         new = Merger.__new__(Merger)
         new.__dict__.update(self.__dict__)
         new._steps, new._derived, new._cited, new._reports = {}, {}, {}, {}
-        new._parts, new._bodies, new._json = {}, {}, None
+        new._parts, new._bodies, new._json, new._per_rule = {}, {}, None, {}
         new._derived_steps, new._bases = {}, {}
         return new
 
@@ -378,12 +379,22 @@ class Merger:
             )
         return out
 
-    def _fired(self, fired: tuple[Rule, ...]) -> _Fired:
-        ids = tuple([r.id for r in fired])
-        part = self._parts.get(ids)
+    def part_of(self, fired: Iterable[Rule]) -> _Fired:
+        """What the rules `fired` conclude together (shared, see `_Fired`)."""
+        return self._fired(self.mask(fired))
+
+    def _fired(self, mask: int) -> _Fired:
+        part = self._parts.get(mask)
         if part is None:
-            part = self._parts[ids] = _Fired(self, fired)
+            part = self._parts[mask] = _Fired(self, self.rules(mask))
         return part
+
+    def _rule(self, r: Rule) -> _RuleParts:
+        """What a rule brings to every decision it fires in, made once per rule."""
+        parts = self._per_rule.get(r.id)
+        if parts is None:
+            parts = self._per_rule[r.id] = _RuleParts(self, r)
+        return parts
 
     def mask(self, fired: Iterable[Rule]) -> int:
         """The bit mask of `fired`: bit i for rule i of the view (what `fire_on` returns)."""
@@ -409,13 +420,13 @@ class Merger:
         k = (mask, seen.exceeds_grid, seen.derived_opportunity, seen.with_opportunity)
         body = self._bodies.get(k)
         if body is None:
-            part = self._fired(self.rules(mask))
+            part = self._fired(mask)
             derived = self._derivations(seen)
             basis = self._basis(mask, part, derived)
             notices = part.notices
             if seen.opportunity_unknown:
                 assert seen.with_opportunity is not None, "Reads not completed"
-                alt = self._fired(self.rules(seen.with_opportunity))
+                alt = self._fired(seen.with_opportunity)
                 same = _same_answer(part, alt)
                 derived = (unknown_opportunity_step(self.program, same), *derived)
                 if not same:
@@ -500,6 +511,24 @@ class _Body:
         return out
 
 
+class _RuleParts:
+    """What one rule brings to a decision, whatever else fired with it."""
+
+    __slots__ = ("cited", "duties", "facts", "methods", "reports", "step", "unseen")
+
+    def __init__(self, merger: Merger, r: Rule) -> None:
+        self.step = merger._step(r)
+        self.duties = frozenset(r.duties)
+        self.methods = frozenset(r.methods)
+        self.facts = frozenset(r.facts)
+        self.reports = merger._reports_of(r)
+        # one citation per (source, section): a rule may pin the section it relies on
+        pinned = dict(r.sections)
+        self.cited = tuple((sid, pinned.get(sid)) for sid in r.basis)
+        self.unseen = frozenset(_denied(r.when)) & merger.unseen
+        """The facts the rule requires false that no rule in force can conclude."""
+
+
 class _Fired:
     """What a decision takes from the rules that fired alone (the row adds derived steps)."""
 
@@ -518,34 +547,33 @@ class _Fired:
 
     def __init__(self, merger: Merger, fired: tuple[Rule, ...]) -> None:
         action = max((r.action for r in fired if r.action is not None), default=Action.NONE)
-        duty_set = {d for r in fired for d in r.duties}
-        method_set = {m for r in fired for m in r.methods}
-        fact_set = {f for r in fired for f in r.facts}
+        per_rule = [merger._rule(r) for r in fired]
+        duty_set = frozenset().union(*[p.duties for p in per_rule])
+        method_set = frozenset().union(*[p.methods for p in per_rule])
+        fact_set = frozenset().union(*[p.facts for p in per_rule])
         self.action = action
         self.duties = tuple([d for d in _DUTIES if d in duty_set])
         self.methods = tuple([m for m in _METHODS if m in method_set])
         self.facts = tuple(f for f in merger.program.facts if f in fact_set)
         self.supervisor = Duty.REQUEST_SUPERVISOR in duty_set
-        self.steps = tuple(merger._step(r) for r in fired)
+        self.steps = tuple([p.step for p in per_rule])
         # policy assurances go with a duty; caveats of the sources (not clearly established,
         # guidance only, silent) with what they qualify; a period of force in doubt with every
         # decision
-        standing = caveats(merger, fired, action, self.duties)
+        unseen = frozenset().union(*[p.unseen for p in per_rule])
+        standing = caveats(merger, fired, action, self.duties, unseen)
         self.notices = (
             (merger.notices if action > Action.NONE else ()) + standing + merger.period_notices
         )
-        # one citation per (source, section): a rule may pin the section it relies on
         cited: dict[tuple[str, str | None], None] = {}
-        for r in fired:
-            pinned = dict(r.sections)
-            for sid in r.basis:
-                cited[(sid, pinned.get(sid))] = None
+        for p in per_rule:
+            cited.update(dict.fromkeys(p.cited))
         for n in self.notices:
             for sid in n.basis:
                 cited.setdefault((sid, None), None)
         self.cited = tuple(cited)
-        self.basis = tuple(merger._citation(sid, section) for sid, section in self.cited)
-        dues = [due for r in fired for due in merger._reports_of(r)]
+        self.basis = tuple([merger._citation(sid, section) for sid, section in self.cited])
+        dues = [due for p in per_rule for due in p.reports]
         if len(dues) > 1:
             dues.sort(key=lambda due: (iso_seconds(due.within), due.to))
         self.reports = tuple(dues)
@@ -589,7 +617,11 @@ def _denied(cond: Cond) -> set[str]:
 
 
 def caveats(
-    merger: Merger, fired: tuple[Rule, ...], action: Action, duties: tuple[Duty, ...]
+    merger: Merger,
+    fired: tuple[Rule, ...],
+    action: Action,
+    duties: tuple[Duty, ...],
+    unseen: frozenset[str],
 ) -> tuple[Notice, ...]:
     """The notices saying what a decision's conclusions rest on, where that limits them.
 
@@ -625,13 +657,12 @@ def caveats(
                 "cited are silent for this date, not that the conduct was lawful.",
             )
         )
-    unseen = sorted({f for r in fired for f in _denied(r.when) if f in merger.unseen})
     if unseen:
         out.append(
             Notice(
                 id=FACTS_NOT_IN_FORCE,
                 text="Every rule of this ruleset that decides "
-                + ", ".join(f.replace("_", " ") for f in unseen)
+                + ", ".join(f.replace("_", " ") for f in sorted(unseen))
                 + " rests only on sources not in force on this date: the rules that fired "
                 "counted this as not shown, which does not mean it did not happen.",
             )

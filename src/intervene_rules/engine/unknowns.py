@@ -438,10 +438,10 @@ def _outcomes(frame: _Frame, box: Box) -> list[tuple[tuple[int, ...], Any]]:
 
     Rows are made straight from each axis's (field, value) pairs (`_Frame._pairs`); the
     native evaluator fires on them and the merger's cached conclusions of a firing are
-    shared (`Merger._fired`).
+    shared (`Merger.part_of`).
     """
     engine = frame.engine
-    program, fire, conclude = engine.program, engine.native.fire, engine.merger._fired
+    program, fire, conclude = engine.program, engine.native.fire, engine.merger.part_of
     base = dict(frame.known)
     blocks = frame._has_blocks
     if SET_FIELD in base:
