@@ -67,7 +67,7 @@ def test_evaluators_agree_on_a_sample_of_the_discrete_space(rid: str) -> None:
     """A few thousand points spread over the whole space (the thorough run takes many more)."""
     rs = RULESETS[rid]
     size = Space(rs.program).size
-    step = _step(size, 4_000 if rid in CORE else 1_500)
+    step = _step(size, 4_000 if rid in CORE else 800)
     n = _compare_firings(rs, step=step)
     assert n >= size // step
 

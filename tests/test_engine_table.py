@@ -63,7 +63,7 @@ def _shared_equal_reference(rid: str, days: list[dt.date], points: int) -> None:
 def test_shared_decisions_equal_the_reference(rid: str) -> None:
     """Three dates and the start of the latest period (every period: the thorough run)."""
     days = sorted({*DAYS, load_ruleset(rid).periods()[-1]})
-    _shared_equal_reference(rid, days, 400)
+    _shared_equal_reference(rid, days, 250)
 
 
 @pytest.mark.thorough
