@@ -346,12 +346,12 @@ class Merger:
         k = (mask, tuple([step.rule for step in derived]))
         basis = self._bases.get(k)
         if basis is None:
-            keys: dict[tuple[str, str | None], None] = dict.fromkeys(
-                [(sid, None) for step in derived for sid in step.basis]
-            )
-            keys.update(dict.fromkeys(part.cited))
-            basis = tuple([self._citation(sid, section) for sid, section in keys])
-            self._bases[k] = basis
+            cited: dict[tuple[str, str | None], Citation] = {
+                (sid, None): self._citation(sid, None) for s in derived for sid in s.basis
+            }
+            for key, citation in zip(part.cited, part.basis, strict=True):
+                cited.setdefault(key, citation)
+            basis = self._bases[k] = tuple(cited.values())
         return basis
 
     def _citation(self, sid: str, section: str | None) -> Citation:
@@ -481,6 +481,7 @@ class Merger:
 
 _DUTIES = tuple(Duty)
 _METHODS = tuple(Method)
+_ACTIONS = tuple(Action)
 
 
 class _Body:
@@ -514,9 +515,11 @@ class _Body:
 class _RuleParts:
     """What one rule brings to a decision, whatever else fired with it."""
 
-    __slots__ = ("cited", "duties", "facts", "methods", "reports", "step", "unseen")
+    __slots__ = ("action", "cited", "duties", "facts", "methods", "reports", "step", "unseen")
 
     def __init__(self, merger: Merger, r: Rule) -> None:
+        self.action = -1 if r.action is None else r.action.position
+        """The action's position on the ladder, -1 when the rule concludes none."""
         self.step = merger._step(r)
         self.duties = frozenset(r.duties)
         self.methods = frozenset(r.methods)
@@ -524,7 +527,10 @@ class _RuleParts:
         self.reports = merger._reports_of(r)
         # one citation per (source, section): a rule may pin the section it relies on
         pinned = dict(r.sections)
-        self.cited = tuple((sid, pinned.get(sid)) for sid in r.basis)
+        self.cited = {
+            (sid, pinned.get(sid)): merger._citation(sid, pinned.get(sid)) for sid in r.basis
+        }
+        """Each (source, section) the rule cites, with its citation."""
         self.unseen = frozenset(_denied(r.when)) & merger.unseen
         """The facts the rule requires false that no rule in force can conclude."""
 
@@ -546,8 +552,9 @@ class _Fired:
     )
 
     def __init__(self, merger: Merger, fired: tuple[Rule, ...]) -> None:
-        action = max((r.action for r in fired if r.action is not None), default=Action.NONE)
         per_rule = [merger._rule(r) for r in fired]
+        level = max([p.action for p in per_rule], default=-1)
+        action = _ACTIONS[level] if level >= 0 else Action.NONE
         duty_set = frozenset().union(*[p.duties for p in per_rule])
         method_set = frozenset().union(*[p.methods for p in per_rule])
         fact_set = frozenset().union(*[p.facts for p in per_rule])
@@ -565,14 +572,15 @@ class _Fired:
         self.notices = (
             (merger.notices if action > Action.NONE else ()) + standing + merger.period_notices
         )
-        cited: dict[tuple[str, str | None], None] = {}
+        cited: dict[tuple[str, str | None], Citation] = {}
         for p in per_rule:
-            cited.update(dict.fromkeys(p.cited))
+            cited.update(p.cited)
         for n in self.notices:
             for sid in n.basis:
-                cited.setdefault((sid, None), None)
+                if (sid, None) not in cited:
+                    cited[(sid, None)] = merger._citation(sid, None)
         self.cited = tuple(cited)
-        self.basis = tuple([merger._citation(sid, section) for sid, section in self.cited])
+        self.basis = tuple(cited.values())
         dues = [due for p in per_rule for due in p.reports]
         if len(dues) > 1:
             dues.sort(key=lambda due: (iso_seconds(due.within), due.to))
