@@ -50,7 +50,7 @@ from tests.situations import arrow_table, drop_fields, flat_row, random_situatio
 
 from intervene_rules import evaluate_batch, evaluate_partial, load_ruleset
 from intervene_rules.engine import table, unknowns
-from intervene_rules.fields import INPUT_NAMES
+from intervene_rules.fields import INPUT_NAMES, nest
 
 DAY = dt.date(2024, 6, 1)
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,16 +109,8 @@ class Stream:
 
 
 def nested(row: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in row.items():
-        if value is None:
-            continue
-        node = out
-        *parents, leaf = name.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return out
+    """One row as the partial situation `evaluate_partial` is given (nulls left out)."""
+    return nest({k: v for k, v in row.items() if v is not None})
 
 
 def cold() -> None:

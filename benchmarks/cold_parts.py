@@ -44,7 +44,6 @@ from pool import distinct, make_pool, make_uniform  # noqa: E402
 
 from intervene_rules import Situation, evaluate, load_ruleset  # noqa: E402
 from intervene_rules.analysis.space import Space  # noqa: E402
-from intervene_rules.engine.merge import share_key  # noqa: E402
 from intervene_rules.engine.table import Engine, engine_for  # noqa: E402
 
 RULESETS = ("federal-baseline", "houston-pd")
@@ -96,7 +95,6 @@ def parts(rid: str, sits: list[Situation], day: dt.date) -> dict[str, Any]:
     out["new_bodies"] = len(e.merger._bodies) - bodies
     out["new_shared"] = len(e._shared) - shares_before
     out["new_keys"] = len(set(keys))
-    out["distinct_share_keys"] = len({share_key(seen, mask) for mask, seen in fired})
     pairs = iter(zip(sits, shared, strict=True))
 
     def stamp(_: object) -> None:

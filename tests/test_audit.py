@@ -24,7 +24,7 @@ from intervene_rules.audit.report import render_html  # noqa: E402
 from intervene_rules.audit.run import STATUSES, audit  # noqa: E402
 from intervene_rules.cli import main  # noqa: E402
 from intervene_rules.errors import AuditDataError, CrosswalkError  # noqa: E402
-from intervene_rules.fields import SITUATION_FIELDS  # noqa: E402
+from intervene_rules.fields import SITUATION_FIELDS, nest  # noqa: E402
 
 CROSSWALK = """\
 crosswalk: test-agency
@@ -111,17 +111,7 @@ def dataset(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def _situation(row: dict[str, object]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for spec in SITUATION_FIELDS:
-        value = row.get(spec.name)
-        if value is None:
-            continue
-        node = out
-        *parents, leaf = spec.path
-        for part in parents:
-            node = node.setdefault(part, {})  # type: ignore[assignment]
-        node[leaf] = value
-    return out
+    return nest({s.name: row[s.name] for s in SITUATION_FIELDS if row.get(s.name) is not None})
 
 
 def test_pairs_accounting_and_mapping(dataset: tuple[Path, Path]) -> None:

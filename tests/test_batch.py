@@ -27,7 +27,7 @@ from intervene_rules import (  # noqa: E402
     load_ruleset,
 )
 from intervene_rules.batch import OUTPUT_COLUMNS, batch_schema  # noqa: E402
-from intervene_rules.fields import INPUT_NAMES  # noqa: E402
+from intervene_rules.fields import INPUT_NAMES, nest  # noqa: E402
 from intervene_rules.ruleset.ruleset import Ruleset  # noqa: E402
 from intervene_rules.testing.strategies import situations  # noqa: E402
 from tests.situations import arrow_table as table_of  # noqa: E402
@@ -47,16 +47,7 @@ def rs_of(rid: str) -> Ruleset:
 
 def nested(row: dict[str, Any]) -> dict[str, Any]:
     """One input row as the partial situation `evaluate_partial` is given (nulls left out)."""
-    out: dict[str, Any] = {}
-    for name, value in row.items():
-        if name not in INPUT_NAMES or value is None:
-            continue
-        node = out
-        *parents, leaf = name.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return out
+    return nest({k: v for k, v in row.items() if k in INPUT_NAMES and v is not None})
 
 
 def expected(rs: Ruleset, row: dict[str, Any], day: dt.date) -> dict[str, Any]:

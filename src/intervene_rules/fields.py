@@ -184,21 +184,32 @@ def fact_field(name: str) -> FieldSpec:
     return FieldSpec(FACT_PREFIX + name, "fact")
 
 
-def default_situation() -> dict[str, Any]:
-    """A complete situation as plain JSON data, every field at its declared default."""
+def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """Values by dotted field name as the situation's nested JSON shape.
+
+    `{"force.type": "cew"}` becomes `{"force": {"type": "cew"}}`; values are placed as given.
+    """
     out: dict[str, Any] = {}
-    for spec in SITUATION_FIELDS:
+    for name, value in flat.items():
         node = out
-        *parents, leaf = spec.path
+        *parents, leaf = name.split(".")
         for part in parents:
             node = node.setdefault(part, {})
-        value = spec.default
-        if isinstance(value, Enum):
-            value = value.value
-        elif isinstance(value, tuple):
-            value = [v.value if isinstance(v, Enum) else v for v in value]
         node[leaf] = value
     return out
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return [v.value if isinstance(v, Enum) else v for v in value]
+    return value
+
+
+def default_situation() -> dict[str, Any]:
+    """A complete situation as plain JSON data, every field at its declared default."""
+    return nest({spec.name: _plain(spec.default) for spec in SITUATION_FIELDS})
 
 
 def values_of(s: Situation) -> tuple[Any, ...]:

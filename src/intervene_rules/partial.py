@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from intervene_rules.fields import SITUATION_FIELDS
+from intervene_rules.fields import SITUATION_FIELDS, nest
 from intervene_rules.situation import (
     _MISCONDUCT_ORDER,
     TITLES_USED,
@@ -172,15 +172,10 @@ def with_known_nulls(p: PartialSituation, names: tuple[str, ...]) -> PartialSitu
 
 def complete(p: PartialSituation, values: Mapping[str, Any]) -> Situation:
     """The `Situation` of `p` with `values` (field name -> value) for its unknown fields."""
-    data: dict[str, Any] = {}
     known = p.known()
-    for spec in SITUATION_FIELDS:
-        value = known[spec.name] if spec.name in known else values[spec.name]
-        node = data
-        *parents, leaf = spec.path
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
+    data = nest(
+        {s.name: known[s.name] if s.name in known else values[s.name] for s in SITUATION_FIELDS}
+    )
     parts = {
         name: (
             Situation.model_fields[name].annotation.model_construct(**value)  # type: ignore[union-attr]

@@ -67,15 +67,19 @@ def _pct(n: int, total: int) -> str:
     return f"{100 * n / total:.1f}%" if total else "–"
 
 
+def _svg_open(width: int, height: int, title: str) -> str:
+    """The opening of a chart: sized, scaled down on narrow screens, titled for readers."""
+    return (
+        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'style="max-width:100%;height:auto"><title>{_e(title)}</title>'
+    )
+
+
 def bars(rows: Sequence[tuple[str, Tally]], title: str, width: int = 640) -> str:
     """Horizontal stacked bars, one per row, shares of certain / possible / absent."""
     label_w, bar_w, h = 190, width - 190 - 90, 22
     height = h * len(rows) + 10
-    parts = [
-        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        'style="max-width:100%;height:auto">'
-        f"<title>{_e(title)}</title>"
-    ]
+    parts = [_svg_open(width, height, title)]
     for i, (label, t) in enumerate(rows):
         y = 5 + i * h
         parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{_e(label)}</text>')
@@ -101,11 +105,7 @@ def grid(cells: Mapping[tuple[str, str], Tally], title: str) -> str:
     resist = [r for r in RESISTANCE_ORDER if any(k[1] == r for k in cells)]
     cw, ch, lw, th = 130, 34, 170, 44
     width, height = lw + cw * len(resist) + 10, th + ch * len(forces) + 10
-    parts = [
-        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        'style="max-width:100%;height:auto">'
-        f"<title>{_e(title)}</title>"
-    ]
+    parts = [_svg_open(width, height, title)]
     for j, r in enumerate(resist):
         words = r.split("_")
         for k, line in enumerate((" ".join(words[:1]), " ".join(words[1:]))):
@@ -155,11 +155,7 @@ def columns(
     width = 60 + len(rows) * (bw + gap)
     height = top + plot + 60
     peak = max((t.total for _, t in rows), default=1) or 1
-    parts = [
-        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        'style="max-width:100%;height:auto">'
-        f"<title>{_e(title)}</title>"
-    ]
+    parts = [_svg_open(width, height, title)]
     for i, (label, t) in enumerate(rows):
         x = 50 + i * (bw + gap)
         y = top + plot
@@ -191,11 +187,7 @@ def facts_chart(counts: Sequence[tuple[str, int]], total: int, title: str) -> st
     """Horizontal bars: how many open pairs each missing fact decides."""
     label_w, bar_w, h = 230, 330, 22
     width, height = label_w + bar_w + 120, h * len(counts) + 10
-    parts = [
-        f'<svg role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        'style="max-width:100%;height:auto">'
-        f"<title>{_e(title)}</title>"
-    ]
+    parts = [_svg_open(width, height, title)]
     for i, (fact, n) in enumerate(counts):
         y = 5 + i * h
         w = bar_w * n / total if total else 0

@@ -37,7 +37,7 @@ from intervene_rules.engine.abstract import (
 from intervene_rules.engine.classes import RANK_FIELDS, SET_FIELD, ValueClasses
 from intervene_rules.engine.row import derive
 from intervene_rules.engine.table import Engine, binding_view, engine_for
-from intervene_rules.fields import SITUATION_FIELDS, Classing
+from intervene_rules.fields import SITUATION_FIELDS, Classing, nest
 from intervene_rules.partial import PartialSituation, complete
 from intervene_rules.vocabulary import Action, Duty, Misconduct, Rank, relation
 
@@ -637,14 +637,7 @@ def _patch(frame: _Frame, known: Mapping[str, Any], cells: dict[int, int]) -> di
     if touched:
         order = {m: i for i, m in enumerate(Misconduct)}
         flat[SET_FIELD] = [m.value for m in sorted(set(items), key=order.__getitem__)]
-    out: dict[str, Any] = {}
-    for name, value in flat.items():
-        node = out
-        *parents, leaf = name.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
-    return out
+    return nest(flat)
 
 
 def _changes(frame: _Frame, known: Mapping[str, Any], action: Action) -> tuple[Any, Any]:

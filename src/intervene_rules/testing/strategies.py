@@ -34,7 +34,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "(or the `dev` extra of intervene_rules)"
     ) from exc
 
-from intervene_rules.fields import SITUATION_FIELDS, FieldSpec
+from intervene_rules.fields import SITUATION_FIELDS, FieldSpec, nest
 from intervene_rules.partial import PartialSituation
 from intervene_rules.situation import Situation
 from intervene_rules.vocabulary import ForceType, Misconduct, Rank, Resistance
@@ -76,14 +76,7 @@ def _values(spec: FieldSpec, classes: Any | None) -> st.SearchStrategy[Any]:
 
 
 def _nest(flat: Mapping[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in flat.items():
-        node = out
-        *parents, leaf = name.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = _plain(value)
-    return out
+    return nest({name: _plain(value) for name, value in flat.items()})
 
 
 def situations(
